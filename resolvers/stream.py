@@ -1,0 +1,59 @@
+"""The event stream interface: an append-only log per entity type.
+
+Two implementations share these semantics: `RedisEventStream` (Redis Streams) and
+`MemoryEventStream` (in-process, used when no `REDIS_URL` is set):
+
+- ids are Redis Stream ids (`<ms>-<seq>`), strictly increasing per stream;
+- `append` is idempotent on the event's `outbox_id` (a retried relay never duplicates);
+- retention is approximate `MAXLEN`: the oldest entries are trimmed;
+- `read_after(stream, last_id)` returns entries with ids greater than `last_id`, in order,
+  and raises `EventsExpired` when `last_id` is older than the oldest retained entry
+  (so a resuming client knows it has missed something);
+- `read_live` blocks until entries after `last_id` arrive (or the timeout passes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from resolvers.events import ChangeEvent
+
+
+class EventsExpired(Exception):
+    """The requested position is older than what the stream still retains."""
+
+    code = "EVENTS_EXPIRED"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEntry:
+    id: str
+    event: ChangeEvent
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.event}"
+
+
+class EventStream(Protocol):
+    async def append(self, stream: str, event: ChangeEvent) -> str:
+        """Append `event`; return its id. If an entry with the same `outbox_id` is already
+        in the stream, return that entry's id and append nothing."""
+        ...
+
+    async def read_after(self, stream: str, last_id: str, count: int = 1000) -> list[StreamEntry]:
+        """Entries with id > last_id, oldest first. `last_id="0"` reads from the start."""
+        ...
+
+    async def read_live(
+        self, stream: str, last_id: str, timeout_ms: int = 1000, count: int = 1000
+    ) -> list[StreamEntry]:
+        """Like `read_after`, but waits up to `timeout_ms` for new entries. `last_id="$"`
+        means only entries appended after the call."""
+        ...
+
+    async def last_id(self, stream: str) -> str:
+        """Id of the newest entry, or "0-0" for an empty stream."""
+        ...
+
+    async def close(self) -> None: ...
