@@ -8,7 +8,6 @@ imported by product code.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import socket
@@ -47,6 +46,18 @@ def _server_executable() -> str:
     return found
 
 
+def _spawn(storage: str, port: int) -> subprocess.Popen[bytes]:
+    if storage != ":memory:":
+        Path(storage).mkdir(parents=True, exist_ok=True)
+    command = [_server_executable(), "--host", "127.0.0.1", "--port", str(port)]
+    return subprocess.Popen(
+        [*command, "--storage-path", storage],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 @dataclass
 class EmbeddedMongo:
     """A running `secantusd-py`; `storage` is a folder, or ":memory:"."""
@@ -61,15 +72,8 @@ class EmbeddedMongo:
 
     @classmethod
     async def start(cls, storage: str = ":memory:", port: int | None = None) -> EmbeddedMongo:
-        if storage != ":memory:":
-            Path(storage).mkdir(parents=True, exist_ok=True)
         port = port or free_port()
-        log = open(os.devnull, "wb")  # noqa: SIM115 - owned by the child
-        process = subprocess.Popen(
-            [_server_executable(), "--host", "127.0.0.1", "--port", str(port),
-             "--storage-path", storage],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        process = await asyncio.to_thread(_spawn, storage, port)
         server = cls(storage=storage, port=port, process=process)
         await server._wait_ready()
         return server
@@ -82,8 +86,9 @@ class EmbeddedMongo:
         try:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
+                    code = self.process.returncode
                     raise EmbeddedMongoError(
-                        f"{SERVER_COMMAND} exited with {self.process.returncode} on port {self.port}"
+                        f"{SERVER_COMMAND} exited with {code} (port {self.port})"
                     )
                 try:
                     await client.admin.command("ping")

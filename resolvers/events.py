@@ -59,8 +59,7 @@ class ChangeEvent:
     def __str__(self) -> str:
         key = ",".join(f"{k}={v}" for k, v in sorted(self.key.items()))
         return (
-            f"{self.entity_type}({key}) v{self.version} "
-            f"changed [{', '.join(self.changed_fields)}]"
+            f"{self.entity_type}({key}) v{self.version} changed [{', '.join(self.changed_fields)}]"
         )
 
 

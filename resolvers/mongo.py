@@ -20,5 +20,7 @@ def connect(url: str) -> AsyncMongoClient[Document]:
     return AsyncMongoClient(url, tz_aware=True, uuidRepresentation="standard")
 
 
-def database(client: AsyncMongoClient[Document], name: str = DEFAULT_DATABASE) -> AsyncDatabase[Document]:
+def database(
+    client: AsyncMongoClient[Document], name: str = DEFAULT_DATABASE
+) -> AsyncDatabase[Document]:
     return client[name]

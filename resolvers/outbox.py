@@ -28,9 +28,13 @@ async def record_change(
     after, the first). The relay appends each stream's entries in `seq` order.
     """
     counter = await db["counters"].find_one_and_update(
-        {"_id": f"outbox:{event.entity_type}"}, {"$inc": {"seq": 1}}, upsert=True, return_document=True,
+        {"_id": f"outbox:{event.entity_type}"},
+        {"$inc": {"seq": 1}},
+        upsert=True,
+        return_document=True,
         session=session,
     )
+    assert counter is not None  # upsert with ReturnDocument.AFTER always returns it
     seq = int(counter["seq"])
     outbox_id = str(ObjectId())
     await db[OUTBOX].insert_one(

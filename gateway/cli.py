@@ -1,0 +1,53 @@
+"""The `partnergraph` command: run the demo ecosystem, seed it, serve a supergraph."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from gateway.settings import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partnergraph", description=__doc__)
+    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser(
+        "dev", help="run the subgraphs and the gateway with demo data on embedded defaults"
+    )
+    commands.add_parser("seed", help="(re)load the deterministic demo data")
+
+    serve = commands.add_parser("serve", help="serve a supergraph")
+    serve.add_argument("--supergraph", required=True, help="supergraph SDL file")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=4000)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings.from_env()
+    if args.command == "dev":
+        from gateway.dev import run_dev
+
+        asyncio.run(run_dev(settings))
+    elif args.command == "seed":
+        from gateway.dev import run_seed
+
+        asyncio.run(run_seed(settings))
+    elif args.command == "serve":
+        from gateway.server import run_server
+
+        run_server(args.supergraph, args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

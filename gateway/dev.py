@@ -1,0 +1,136 @@
+"""`partnergraph dev`: the whole demo ecosystem in one process, on embedded defaults.
+
+Starts (or connects to) MongoDB, seeds the demo data on first run, starts the outbox relay
+on the event stream, serves the three partner subgraphs and the gateway, and prints what to
+open. Everything stops cleanly on Ctrl+C / SIGTERM (the embedded MongoDB-protocol server is
+stopped by its PID).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from gateway.servers import Listener, serve_all, wait_started
+from gateway.settings import Settings
+from resolvers.embedded_mongo import EmbeddedMongo
+from resolvers.mongo import Document, connect, database
+
+log = logging.getLogger("partnergraph.dev")
+
+DEMO_SUPERGRAPH = Path(__file__).parent / "demo" / "supergraph.graphql"
+
+
+@contextlib.asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[AsyncDatabase[Document]]:
+    """`MONGODB_URL`, or an embedded server persisting under the data folder."""
+    embedded: EmbeddedMongo | None = None
+    url = settings.mongodb_url
+    if url is None:
+        embedded = await EmbeddedMongo.start(str(settings.data_dir / "mongo"))
+        url = embedded.url
+    client = connect(url)
+    try:
+        yield database(client)
+    finally:
+        await client.close()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+
+
+async def prepare_database(db: AsyncDatabase[Document], *, reset: bool = False) -> bool:
+    """Create indexes; seed the demo data when the database is empty (or `reset`).
+    Returns whether it seeded."""
+    from resolvers.indexes import ensure_indexes
+    from resolvers.seed import seed
+
+    await ensure_indexes(db)
+    if reset or await db["partners"].estimated_document_count() == 0:
+        await seed(db, reset=True)
+        return True
+    return False
+
+
+@dataclass
+class DemoEcosystem:
+    settings: Settings
+    listeners: list[Listener]
+
+    def banner(self) -> str:
+        urls = {item.name: item.url for item in self.listeners}
+        lines = ["", "PartnerGraph is running.", f"  {self.settings}", ""]
+        if "gateway" in urls:
+            lines += [
+                f"  GraphiQL (open in a browser):  {urls['gateway']}/graphql",
+                f"  Health:                        {urls['gateway']}/healthz, /readyz",
+            ]
+        for name in ("partners", "deals", "inventory"):
+            lines.append(f"  subgraph {name + ':':<11}          {urls[name]}/graphql")
+        lines += ["", "Stop with Ctrl+C.", ""]
+        return "\n".join(lines)
+
+
+def build_listeners(settings: Settings, db: AsyncDatabase[Document]) -> list[Listener]:
+    from subgraphs.deals.app import create_app as deals_app
+    from subgraphs.inventory.app import create_app as inventory_app
+    from subgraphs.partners.app import create_app as partners_app
+
+    host = settings.host
+    listeners = [
+        Listener("partners", partners_app(db), host, settings.partners_port),
+        Listener("deals", deals_app(db), host, settings.deals_port),
+        Listener("inventory", inventory_app(db), host, settings.inventory_port),
+    ]
+    gateway_app = _gateway_app(settings)
+    if gateway_app is not None:
+        listeners.insert(0, Listener("gateway", gateway_app, host, settings.gateway_port))
+    return listeners
+
+
+def _gateway_app(settings: Settings) -> Any:
+    from gateway.gateway import Gateway
+    from gateway.server import create_app
+
+    return create_app(Gateway.from_file(DEMO_SUPERGRAPH))
+
+
+async def run_dev(settings: Settings) -> None:
+    from resolvers.relay import OutboxRelay
+    from resolvers.streams import open_event_stream
+
+    async with open_database(settings) as db:
+        if await prepare_database(db):
+            print("Loaded the demo data.")
+        stream = open_event_stream(settings.redis_url, maxlen=settings.stream_maxlen)
+        relay = OutboxRelay(db, stream)
+        await relay.start()
+        ecosystem = DemoEcosystem(settings, build_listeners(settings, db))
+        stop = asyncio.Event()
+        serving = asyncio.create_task(serve_all(ecosystem.listeners, stop))
+        try:
+            await wait_started(ecosystem.listeners)
+            print(ecosystem.banner(), flush=True)
+            await serving
+        finally:
+            stop.set()
+            await asyncio.gather(serving, return_exceptions=True)
+            await relay.stop()
+            await stream.close()
+
+
+async def run_seed(settings: Settings) -> None:
+    async with open_database(settings) as db:
+        await prepare_database(db, reset=True)
+        counts = {
+            name: await db[name].count_documents({})
+            for name in sorted(await db.list_collection_names())
+            if name not in ("outbox", "counters")
+        }
+    print("Seeded the demo ecosystem: " + ", ".join(f"{n} {c}" for n, c in counts.items()))

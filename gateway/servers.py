@@ -1,0 +1,87 @@
+"""Several ASGI apps served from one process and one event loop.
+
+`partnergraph dev` runs the gateway and the bundled subgraphs together so that the
+in-process event stream (no `REDIS_URL`) is shared by the relay and the gateway. uvicorn's
+`Server` installs its own signal handlers; here one handler stops every server instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+
+@dataclass(frozen=True)
+class Listener:
+    name: str
+    app: Any
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield  # signals are handled once, by `serve_all`
+
+
+async def serve_all(listeners: list[Listener], stop: asyncio.Event | None = None) -> None:
+    """Serve every listener until SIGINT/SIGTERM (or `stop`), then shut all down cleanly."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    servers = [
+        _Server(
+            uvicorn.Config(
+                item.app, host=item.host, port=item.port, log_level="warning", lifespan="on"
+            )
+        )
+        for item in listeners
+    ]
+    tasks = [
+        asyncio.create_task(server.serve(), name=f"serve {item.name}")
+        for server, item in zip(servers, listeners, strict=True)
+    ]
+    try:
+        waiter = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not waiter and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for server in servers:
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def wait_started(listeners: list[Listener], timeout: float = 15.0) -> None:
+    """Wait until every listener accepts TCP connections."""
+    deadline = loop_time() + timeout
+    for item in listeners:
+        while True:
+            try:
+                _, writer = await asyncio.open_connection(item.host, item.port)
+                writer.close()
+                await writer.wait_closed()
+                break
+            except OSError:
+                if loop_time() > deadline:
+                    raise TimeoutError(f"{item.name} did not start on {item.url}") from None
+                await asyncio.sleep(0.05)
+
+
+def loop_time() -> float:
+    return asyncio.get_running_loop().time()
