@@ -18,10 +18,20 @@ class Settings:
     data_dir: Path
     host: str = "127.0.0.1"
     gateway_port: int = 4000
-    partners_port: int = 4001
-    deals_port: int = 4002
-    inventory_port: int = 4003
     stream_maxlen: int = 100_000
+
+    # The bundled subgraphs listen on the three ports after the gateway's.
+    @property
+    def partners_port(self) -> int:
+        return self.gateway_port + 1
+
+    @property
+    def deals_port(self) -> int:
+        return self.gateway_port + 2
+
+    @property
+    def inventory_port(self) -> int:
+        return self.gateway_port + 3
 
     @classmethod
     def from_env(cls) -> Settings:
