@@ -10,10 +10,15 @@ Two implementations share these semantics: `RedisEventStream` (Redis Streams) an
   and raises `EventsExpired` when `last_id` is older than the oldest retained entry
   (so a resuming client knows it has missed something);
 - `read_live` blocks until entries after `last_id` arrive (or the timeout passes).
+
+An id given by a caller is parsed with `parse_id`: `<ms>-<seq>`, `<ms>` (meaning `<ms>-0`)
+or `0`; anything else raises `InvalidEventId`. When the backend cannot be reached, methods
+raise `StreamUnavailable`, so a caller (the relay, a stream reader) can back off and retry.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,6 +29,39 @@ class EventsExpired(Exception):
     """The requested position is older than what the stream still retains."""
 
     code = "EVENTS_EXPIRED"
+
+
+class InvalidEventId(ValueError):
+    """A position that is not a stream id; a client sent a malformed last event id."""
+
+    code = "BAD_USER_INPUT"
+
+
+class StreamUnavailable(Exception):
+    """The stream backend cannot be reached right now; nothing was appended or read."""
+
+    code = "STREAM_UNAVAILABLE"
+
+
+StreamId = tuple[int, int]
+
+_ID = re.compile(r"(\d{1,20})(?:-(\d{1,20}))?", re.ASCII)
+_U64_MAX = 2**64 - 1
+
+
+def parse_id(text: str) -> StreamId:
+    """`"<ms>-<seq>"`, `"<ms>"` or `"0"` as a comparable `(ms, seq)` pair."""
+    match = _ID.fullmatch(text)
+    if match is None or max(int(match[1]), int(match[2] or 0)) > _U64_MAX:
+        raise InvalidEventId(
+            f"{text[:40]!r} is not an event id: expected '<milliseconds>-<sequence>', "
+            "e.g. '1700000000000-0', or '0' to read from the start"
+        )
+    return int(match[1]), int(match[2] or 0)
+
+
+def format_id(stream_id: StreamId) -> str:
+    return f"{stream_id[0]}-{stream_id[1]}"
 
 
 @dataclass(frozen=True, slots=True)
