@@ -13,6 +13,12 @@ from typing import Any
 import orjson
 
 
+def now_ms() -> datetime:
+    """The current time at millisecond precision, what MongoDB (the outbox) stores."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 @dataclass(frozen=True, slots=True)
 class ChangeEvent:
     """A committed change to one entity.
@@ -29,7 +35,7 @@ class ChangeEvent:
     changed_fields: tuple[str, ...]
     version: int
     partner_ids: tuple[str, ...] = ()
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    occurred_at: datetime = field(default_factory=lambda: now_ms())
     outbox_id: str = ""
 
     def to_fields(self) -> dict[str, str]:

@@ -26,7 +26,13 @@ async def record_change(
     `seq` is a per-entity-type counter taken in the same transaction, so two writes to the
     same stream are ordered by commit (the second waits on, or conflicts with and retries
     after, the first). The relay appends each stream's entries in `seq` order.
+    Outside a transaction the write and its event could part ways, so that is refused.
     """
+    if not session.in_transaction:
+        raise RuntimeError(
+            "record_change must run inside the write's transaction "
+            "(session.start_transaction() or session.with_transaction(...))"
+        )
     counter = await db["counters"].find_one_and_update(
         {"_id": f"outbox:{event.entity_type}"},
         {"$inc": {"seq": 1}},
@@ -52,6 +58,13 @@ async def record_change(
         session=session,
     )
     return outbox_id
+
+
+async def ensure_outbox_indexes(db: AsyncDatabase[Any]) -> None:
+    """Indexes the relay reads by; the unique one guards the one-`seq`-per-event promise."""
+    outbox = db[OUTBOX]
+    await outbox.create_index([("relayed", 1), ("entity_type", 1), ("seq", 1)])
+    await outbox.create_index([("entity_type", 1), ("seq", 1)], unique=True)
 
 
 def event_from_outbox(doc: dict[str, Any]) -> ChangeEvent:
