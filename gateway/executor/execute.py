@@ -1,0 +1,334 @@
+"""Run a query plan against the subgraphs and answer with a shaped GraphQL response.
+
+One mutable `data` dict is filled step by step: `Sequence` awaits its nodes in order,
+`Parallel` runs them concurrently (their branches write disjoint fields), `Condition` reads
+a boolean variable, `Flatten` runs its fetch at every object under a path. A fetch that
+fails leaves its fields missing; fetches that need those fields find nothing to represent
+and are skipped, so a failing or slow subgraph yields partial data and errors, never an
+exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+)
+
+from gateway.executor.errors import (
+    ErrorCode,
+    GraphQLErrorDict,
+    Path,
+    cut_before_list,
+    gateway_error,
+    passthrough,
+    subgraph_path,
+    trim_path,
+)
+from gateway.executor.fetch import SubgraphClient, SubgraphResponse
+from gateway.executor.introspection import answer_introspection, introspection_fields
+from gateway.executor.merge import deep_merge
+from gateway.executor.representations import Position, build_entities, objects_at
+from gateway.executor.rewrites import apply_rewrites
+from gateway.executor.schema_index import SchemaIndex
+from gateway.executor.shape import FieldMemo, Shaping, condition_variables
+from gateway.planner.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
+
+_MAX_CACHED_DOCUMENTS = 1000
+
+
+class Executor:
+    """Runs query plans for one API schema and one set of subgraphs.
+
+    `passthrough` turns a subgraph error into the client's error; visibility filtering can
+    replace it with a wrapper.
+    """
+
+    def __init__(
+        self,
+        api_schema: GraphQLSchema,
+        subgraph_urls: Mapping[str, str],
+        *,
+        timeout: float = 10.0,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.api_schema = api_schema
+        self.index = SchemaIndex(api_schema)
+        self.timeout = timeout
+        self.passthrough = passthrough
+        self._clients = {
+            name: SubgraphClient(name, url, timeout=timeout, headers=headers)
+            for name, url in subgraph_urls.items()
+        }
+        self._documents: dict[int, _DocumentInfo] = {}
+
+    async def execute(
+        self,
+        plan: QueryPlan,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Run `plan` for the (validated) operation and return `{"data": ...}`, with
+        `"errors"` only when there are some. `headers` are added to this request's subgraph
+        calls (e.g. the signed principal)."""
+        info = self._document_info(document)
+        operation = info.operation(operation_name)
+        run = _PlanRun(self, operation, info.fragments, variables, headers)
+        if plan.node is not None:
+            await run.node(plan.node)
+        local: dict[str, Any] = {}
+        introspection = introspection_fields(operation, info.fragments)
+        if introspection:
+            local, local_errors = answer_introspection(
+                self.api_schema, operation, introspection, info.fragments, variables
+            )
+            run.errors.extend(local_errors)
+        shaping = Shaping(
+            self.index,
+            info.fragments,
+            variables,
+            run.errors,
+            run.covered,
+            memo=info.memo(operation, variables),
+            local=local,
+        )
+        data = shaping.shape_root(self._root_type(operation), operation.selection_set, run.data)
+        response: dict[str, Any] = {"data": data}
+        if run.errors:
+            response["errors"] = run.errors
+        return response
+
+    def client(self, service: str) -> SubgraphClient | None:
+        return self._clients.get(service)
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(client.aclose() for client in self._clients.values()))
+
+    def _root_type(self, operation: OperationDefinitionNode) -> GraphQLObjectType:
+        root = self.api_schema.get_root_type(operation.operation)
+        if root is None:
+            raise ValueError(f"the API schema has no {operation.operation.value} type")
+        return root
+
+    def _document_info(self, document: DocumentNode) -> _DocumentInfo:
+        info = self._documents.get(id(document))
+        if info is None or info.ref() is not document:
+            if len(self._documents) >= _MAX_CACHED_DOCUMENTS:
+                self._documents.clear()
+            info = _DocumentInfo.of(document)
+            self._documents[id(document)] = info
+        return info
+
+
+@dataclass(slots=True)
+class _DocumentInfo:
+    """What the executor derives from a document once and reuses across its requests."""
+
+    ref: weakref.ref[DocumentNode]
+    operations: dict[str | None, OperationDefinitionNode]
+    fragments: dict[str, FragmentDefinitionNode]
+    conditions: tuple[str, ...]
+    memos: dict[tuple[str | None, tuple[bool, ...]], FieldMemo] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: DocumentNode) -> _DocumentInfo:
+        operations: dict[str | None, OperationDefinitionNode] = {}
+        fragments: dict[str, FragmentDefinitionNode] = {}
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                operations[definition.name.value if definition.name else None] = definition
+            elif isinstance(definition, FragmentDefinitionNode):
+                fragments[definition.name.value] = definition
+        sets = [d.selection_set for d in (*operations.values(), *fragments.values())]
+        return cls(weakref.ref(document), operations, fragments, condition_variables(sets))
+
+    def operation(self, name: str | None) -> OperationDefinitionNode:
+        if name is None and len(self.operations) == 1:
+            return next(iter(self.operations.values()))
+        operation = self.operations.get(name)
+        if operation is None:
+            raise ValueError(f"the document has no operation named {name!r}")
+        return operation
+
+    def memo(self, operation: OperationDefinitionNode, variables: Mapping[str, Any]) -> FieldMemo:
+        name = operation.name.value if operation.name else None
+        key = (name, tuple(variables.get(v) is True for v in self.conditions))
+        return self.memos.setdefault(key, {})
+
+
+class _PlanRun:
+    """One execution of a plan: the response data being filled and the errors so far."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+        headers: Mapping[str, str] | None,
+    ) -> None:
+        self.executor = executor
+        self.index = executor.index
+        self.operation = operation
+        self.fragments = fragments
+        self.variables = variables
+        self.headers = headers
+        self.data: dict[str, Any] = {}
+        self.errors: list[GraphQLErrorDict] = []
+        self.covered: set[Path] = set()
+        """Paths an error explains; shaping adds no error for a null at or below them."""
+
+    async def node(self, node: PlanNode) -> None:
+        match node:
+            case Sequence():
+                for child in node.nodes:
+                    await self.node(child)
+            case Parallel():
+                async with asyncio.TaskGroup() as group:
+                    for child in node.nodes:
+                        group.create_task(self.node(child))
+            case Condition():
+                branch = node.if_clause if self.variables.get(node.variable) else node.else_clause
+                if branch is not None:
+                    await self.node(branch)
+            case Flatten():
+                await self.fetch(node.node, node.path)
+            case Fetch():
+                await self.fetch(node, ())
+
+    async def fetch(self, fetch: Fetch, path: tuple[str, ...]) -> None:
+        positions: list[Position] = (
+            objects_at(self.data, path, self.index) if path else [(self.data, ())]
+        )
+        if not positions:
+            return  # everything under `path` is null or missing: nothing to fetch for
+        if fetch.requires:
+            await self._entity_fetch(fetch, path, positions)
+        else:
+            await self._root_fetch(fetch, path, positions)
+
+    async def _root_fetch(
+        self, fetch: Fetch, path: tuple[str, ...], positions: list[Position]
+    ) -> None:
+        prefix = positions[0][1] if len(positions) == 1 else cut_before_list(path)
+        response = await self._send(fetch, self._forwarded_variables(fetch))
+        if response.failure is not None:
+            self._add(response.failure, prefix)
+        for error in response.errors:
+            error_path = subgraph_path(error)
+            at = prefix if error_path is None or len(positions) > 1 else (*prefix, *error_path)
+            self._add(self.executor.passthrough(error, fetch.service, at), at)
+        if response.data is None:
+            self.covered.update((*prefix, key) for key in _top_level_keys(fetch.operation))
+            return
+        if fetch.output_rewrites:
+            apply_rewrites(response.data, fetch.output_rewrites, self.index)
+        for target, _ in positions:
+            deep_merge(target, response.data, self.index)
+
+    async def _entity_fetch(
+        self, fetch: Fetch, path: tuple[str, ...], positions: list[Position]
+    ) -> None:
+        entities = build_entities(positions, fetch.requires, fetch.input_rewrites, self.index)
+        if not entities.representations:
+            return
+        variables = self._forwarded_variables(fetch)
+        variables["representations"] = entities.representations
+        response = await self._send(fetch, variables)
+        at_flatten = cut_before_list(path)
+        if response.failure is not None:
+            self._add(response.failure, at_flatten)
+            return
+        for error in response.errors:
+            error_path = subgraph_path(error)
+            if (
+                error_path is not None
+                and len(error_path) >= 2
+                and error_path[0] == "_entities"
+                and isinstance(error_path[1], int)
+                and 0 <= error_path[1] < len(entities.positions)
+            ):
+                for _, entity_at in entities.positions[error_path[1]]:
+                    at = (*entity_at, *error_path[2:])
+                    self._add(self.executor.passthrough(error, fetch.service, at), at)
+            else:
+                self._add(self.executor.passthrough(error, fetch.service, at_flatten), at_flatten)
+        if response.data is None:
+            return
+        results = response.data.get("_entities")
+        if not isinstance(results, list) or len(results) != len(entities.representations):
+            count = len(results) if isinstance(results, list) else "no"
+            failure = gateway_error(
+                ErrorCode.SUBGRAPH_BAD_RESPONSE,
+                f"Subgraph '{fetch.service}' returned {count} entities for "
+                f"{len(entities.representations)} representations; its fields are null.",
+                service=fetch.service,
+            )
+            self._add(failure, at_flatten)
+            return
+        for result, entity_positions in zip(results, entities.positions, strict=True):
+            if not isinstance(result, dict):
+                continue  # a null entity keeps what earlier fetches found
+            if fetch.output_rewrites:
+                apply_rewrites(result, fetch.output_rewrites, self.index)
+            for target, _ in entity_positions:
+                deep_merge(target, result, self.index)
+
+    async def _send(self, fetch: Fetch, variables: dict[str, Any]) -> SubgraphResponse:
+        client = self.executor.client(fetch.service)
+        if client is None:
+            return SubgraphResponse(
+                failure=gateway_error(
+                    ErrorCode.SUBGRAPH_UNAVAILABLE,
+                    f"No URL is configured for subgraph '{fetch.service}'; "
+                    "its fields are null. Check the gateway's subgraph configuration.",
+                    service=fetch.service,
+                )
+            )
+        return await client.fetch(fetch.operation, variables, fetch.operation_name, self.headers)
+
+    def _forwarded_variables(self, fetch: Fetch) -> dict[str, Any]:
+        variables = self.variables
+        return {name: variables[name] for name in fetch.variable_usages if name in variables}
+
+    def _add(self, error: GraphQLErrorDict, path: Path) -> None:
+        """Record `error` at `path` trimmed to the operation; that path is now explained."""
+        trimmed = trim_path(path, self.operation.selection_set, self.fragments)
+        if trimmed:
+            error["path"] = list(trimmed)
+        else:
+            error.pop("path", None)
+        self.covered.add(trimmed)
+        self.errors.append(error)
+
+
+@lru_cache(maxsize=1024)
+def _top_level_keys(operation: str) -> tuple[str, ...]:
+    """The root response keys a subgraph operation selects (what a failed fetch leaves null)."""
+    document = parse(operation)
+    keys: list[str] = []
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and definition.operation in (
+            OperationType.QUERY,
+            OperationType.MUTATION,
+        ):
+            for selection in definition.selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    keys.append(selection.alias.value if selection.alias else selection.name.value)
+    return tuple(keys)

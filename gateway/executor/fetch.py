@@ -1,0 +1,127 @@
+"""The HTTP client for one subgraph.
+
+One `httpx.AsyncClient` per subgraph keeps a pool of keep-alive connections to it. Bodies
+are encoded and decoded with orjson. Every way a request can fail (no answer, too slow, an
+answer that is not a GraphQL response) becomes one gateway error for that fetch, so the
+rest of the plan still runs and the client gets partial data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+
+from gateway.executor.errors import ErrorCode, GraphQLErrorDict, gateway_error
+
+_JSON_HEADERS = {
+    "content-type": "application/json",
+    "accept": "application/graphql-response+json, application/json",
+}
+
+
+@dataclass(slots=True)
+class SubgraphResponse:
+    """What one fetch produced. `failure` is set when the fetch failed as a whole; the
+    executor decides where that error points."""
+
+    data: dict[str, Any] | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    failure: GraphQLErrorDict | None = None
+
+
+class SubgraphClient:
+    """Sends GraphQL operations to one subgraph URL, with a total per-request timeout."""
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+        max_connections: int = 100,
+    ) -> None:
+        self.name = name
+        self.url = url
+        self.timeout = timeout
+        self._client = httpx.AsyncClient(
+            headers={**_JSON_HEADERS, **(headers or {})},
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections,
+                keepalive_expiry=30.0,
+            ),
+        )
+
+    async def fetch(
+        self,
+        operation: str,
+        variables: Mapping[str, Any],
+        operation_name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> SubgraphResponse:
+        body: dict[str, Any] = {"query": operation, "variables": variables}
+        if operation_name:
+            body["operationName"] = operation_name
+        try:
+            async with asyncio.timeout(self.timeout):
+                response = await self._client.post(
+                    self.url, content=orjson.dumps(body), headers=headers
+                )
+        except (TimeoutError, httpx.TimeoutException):
+            return self._failed(
+                ErrorCode.SUBGRAPH_TIMEOUT,
+                f"Subgraph '{self.name}' did not answer within {self.timeout:g}s; "
+                "its fields are null. Retry later.",
+            )
+        except (httpx.HTTPError, OSError) as exc:
+            return self._failed(
+                ErrorCode.SUBGRAPH_UNAVAILABLE,
+                f"Subgraph '{self.name}' could not be reached ({type(exc).__name__}); "
+                "its fields are null. Retry later.",
+            )
+        return self._parse(response)
+
+    def _parse(self, response: httpx.Response) -> SubgraphResponse:
+        try:
+            payload = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            payload = None
+        if not isinstance(payload, dict) or not ("data" in payload or "errors" in payload):
+            if response.status_code >= 400:
+                problem = f"answered HTTP {response.status_code}"
+            else:
+                problem = "answered with something that is not a GraphQL response"
+            return self._failed(
+                ErrorCode.SUBGRAPH_BAD_RESPONSE,
+                f"Subgraph '{self.name}' {problem}; its fields are null.",
+                http={"status": response.status_code},
+            )
+        data = payload.get("data")
+        errors = payload.get("errors") or []
+        if (
+            (data is not None and not isinstance(data, dict))
+            or not isinstance(errors, list)
+            or not all(isinstance(e, dict) for e in errors)
+        ):
+            return self._failed(
+                ErrorCode.SUBGRAPH_BAD_RESPONSE,
+                f"Subgraph '{self.name}' answered with a malformed GraphQL response; "
+                "its fields are null.",
+                http={"status": response.status_code},
+            )
+        return SubgraphResponse(data=data, errors=errors)
+
+    def _failed(self, code: ErrorCode, message: str, **extensions: Any) -> SubgraphResponse:
+        return SubgraphResponse(
+            failure=gateway_error(code, message, service=self.name, **extensions)
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,77 @@
+"""What the executor needs to know about the API schema, computed once per schema.
+
+Representations, rewrites, merging and shaping all ask the same questions per object
+("does `... on T` apply to a `Book`?", "is `Product.sku` non-null?"); answering them from
+precomputed dicts keeps the per-request work free of schema walks.
+"""
+
+from __future__ import annotations
+
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+)
+
+
+class SchemaIndex:
+    """Possible types, object type names and field nullability of one API schema."""
+
+    __slots__ = ("_matching", "_non_null_fields", "object_types", "schema")
+
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.schema = schema
+        self.object_types: frozenset[str] = frozenset(
+            name
+            for name, type_ in schema.type_map.items()
+            if isinstance(type_, GraphQLObjectType) and not name.startswith("__")
+        )
+        matching: dict[str, frozenset[str]] = {}
+        non_null: dict[str, frozenset[str]] = {}
+        for name, type_ in schema.type_map.items():
+            if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
+                possible = {t.name for t in schema.get_possible_types(type_)}
+                matching[name] = frozenset({name, *possible})
+            else:
+                matching[name] = frozenset({name})
+            if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
+                non_null[name] = frozenset(
+                    field_name
+                    for field_name, field in type_.fields.items()
+                    if isinstance(field.type, GraphQLNonNull)
+                )
+        self._matching = matching
+        self._non_null_fields = non_null
+
+    def matches(self, type_condition: str | None, typename: str | None) -> bool:
+        """Whether `... on type_condition` applies to an object whose `__typename` is
+        `typename`. A type unknown to the API schema (e.g. inaccessible) matches itself."""
+        if type_condition is None:
+            return True
+        if typename is None:
+            return False
+        if typename == type_condition:
+            return True
+        return typename in self._matching.get(type_condition, ())
+
+    def runtime_type(self, abstract_name: str, typename: object) -> GraphQLObjectType | None:
+        """The object type `typename` names, if it is a possible type of `abstract_name`."""
+        if typename == abstract_name or not isinstance(typename, str):
+            return None
+        if typename not in self.object_types or typename not in self._matching.get(
+            abstract_name, ()
+        ):
+            return None
+        type_ = self.schema.type_map[typename]
+        return type_ if isinstance(type_, GraphQLObjectType) else None
+
+    def is_object_type(self, name: object) -> bool:
+        return name in self.object_types
+
+    def is_non_null(self, type_name: str | None, field_name: str) -> bool:
+        """Whether the API schema declares `type_name.field_name` non-null (False if unknown)."""
+        if type_name is None:
+            return False
+        return field_name in self._non_null_fields.get(type_name, ())
