@@ -22,10 +22,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from resolvers import inputs
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.events import ChangeEvent
+from resolvers.events import ChangeEvent, now_ms
 from resolvers.outbox import record_change
 from resolvers.partners import PartnerKind, partners_by_ids, products_by_skus
-from resolvers.writes import apply_versioned, atomic, check_version, not_found, now
+from resolvers.writes import apply_versioned, atomic, check_version, not_found
 
 DEALS = "deals"
 DEAL_ID_COUNTER = "deal_id"
@@ -224,7 +224,7 @@ async def register_deal(db: AsyncDatabase[Any], new: NewDeal) -> Deal:
             "risk_score": risk_score(amount, discount),
             "open_key": key,
             "version": 1,
-            "updated_at": now(),
+            "updated_at": now_ms(),
         }
         await db[DEALS].insert_one(doc, session=session)
         await record_change(db, session, _event(doc, REGISTERED_FIELDS))

@@ -10,7 +10,6 @@ request writes nothing and records no event.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -18,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from resolvers.errors import DomainError, ErrorCode
+from resolvers.events import now_ms
 
 T = TypeVar("T")
 
@@ -55,13 +55,6 @@ def not_found(what: str) -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, f"{what} does not exist")
 
 
-def now() -> datetime:
-    """The current time at MongoDB's precision (milliseconds), so what we return is what
-    a later read returns."""
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
 async def apply_versioned(
     db: AsyncDatabase[Any],
     session: AsyncClientSession,
@@ -77,7 +70,7 @@ async def apply_versioned(
     by `atomic`, which then re-reads and fails `check_version`); the version in the filter
     makes the write safe on its own as well.
     """
-    stamp = now()
+    stamp = now_ms()  # what a later read returns: MongoDB keeps milliseconds
     update: dict[str, Any] = {
         "$set": {**changes, "updated_at": stamp},
         "$inc": {"version": 1},

@@ -1,0 +1,1 @@
+"""What the bundled subgraphs share: request context, error codes, pagination, app."""

@@ -1,0 +1,1 @@
+"""A manufacturer's stock, shared with its suppliers (default port 4003)."""

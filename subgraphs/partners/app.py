@@ -1,0 +1,18 @@
+"""ASGI app of the `partners` subgraph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from starlette.applications import Starlette
+
+from subgraphs.common.app import create_subgraph_app
+from subgraphs.partners.schema import schema
+
+NAME = "partners"
+DEFAULT_PORT = 4001
+
+
+def create_app(db: AsyncDatabase[Any]) -> Starlette:
+    return create_subgraph_app(schema, db)
