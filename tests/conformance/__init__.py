@@ -1,0 +1,1 @@
+"""Federation conformance corpus: strict fixture subgraphs, cases, and the runner."""
