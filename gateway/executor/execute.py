@@ -282,12 +282,13 @@ class _PlanRun:
             )
             self._add(failure, at_flatten)
             return
-        for result, entity_positions in zip(results, entities.positions, strict=True):
+        for i, result in enumerate(results):
             if not isinstance(result, dict):
                 continue  # a null entity keeps what earlier fetches found
             if fetch.output_rewrites:
-                apply_rewrites(result, fetch.output_rewrites, self.index)
-            for target, _ in entity_positions:
+                typename = entities.representations[i].get("__typename")
+                apply_rewrites(result, fetch.output_rewrites, self.index, typename)
+            for target, _ in entities.positions[i]:
                 deep_merge(target, result, self.index)
 
     async def _send(self, fetch: Fetch, variables: dict[str, Any]) -> SubgraphResponse:

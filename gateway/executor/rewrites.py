@@ -15,12 +15,21 @@ from gateway.planner.plan import KeyRenamer, Rewrite, ValueSetter
 _ON = "... on "
 
 
-def apply_rewrites(value: Any, rewrites: tuple[Rewrite, ...], index: SchemaIndex) -> None:
+def apply_rewrites(
+    value: Any,
+    rewrites: tuple[Rewrite, ...],
+    index: SchemaIndex,
+    typename: str | None = None,
+) -> None:
+    """`typename` stands for the top object's `__typename` when it has none (an entity
+    result whose fetch did not select it is of its representation's type)."""
     for rewrite in rewrites:
-        _apply(value, rewrite, 0, index)
+        _apply(value, rewrite, 0, index, typename)
 
 
-def _apply(value: Any, rewrite: Rewrite, step: int, index: SchemaIndex) -> None:
+def _apply(
+    value: Any, rewrite: Rewrite, step: int, index: SchemaIndex, typename: str | None = None
+) -> None:
     if isinstance(value, list):
         for element in value:
             _apply(element, rewrite, step, index)
@@ -35,7 +44,7 @@ def _apply(value: Any, rewrite: Rewrite, step: int, index: SchemaIndex) -> None:
             _apply(value, rewrite, step + 1, index)
         return
     if segment.startswith(_ON):
-        if index.matches(segment[len(_ON) :].strip(), value.get("__typename")):
+        if index.matches(segment[len(_ON) :].strip(), value.get("__typename", typename)):
             if last:
                 return
             _apply(value, rewrite, step + 1, index)
