@@ -35,16 +35,14 @@ def deal_loader(info: Ctx) -> DataLoader[str, repo.Deal | None]:
     return info.context.loader("deals", lambda ids: repo.deals_by_ids(db, ids))
 
 
-@strawberry.federation.type(
-    keys=[Key(fields=FieldSet("sku"), resolvable=False)],
-    description="A catalog product (owned by the partners subgraph).",
-)
+# Entities owned by the partners subgraph carry no description here: the owner's is used.
+@strawberry.federation.type(keys=[Key(fields=FieldSet("sku"), resolvable=False)])
 class Product:
     sku: strawberry.ID
     name: str = strawberry.federation.field(external=True)
 
 
-@strawberry.federation.type(keys=["id"], description="A partner (owned by the partners subgraph).")
+@strawberry.federation.type(keys=["id"])
 class Partner:
     id: strawberry.ID
 

@@ -75,7 +75,8 @@ class Warehouse:
         return None if record is None else cls.from_record(record)
 
 
-@strawberry.federation.type(keys=["sku"], description="A catalog product and its stock.")
+# The partners subgraph owns Product and its description.
+@strawberry.federation.type(keys=["sku"])
 class Product:
     sku: strawberry.ID
     list_price: float | None = strawberry.federation.field(

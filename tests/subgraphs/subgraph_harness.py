@@ -1,0 +1,42 @@
+"""Helpers for the subgraph tests: drive an app over HTTP, look at the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pymongo.asynchronous.database import AsyncDatabase
+
+from resolvers.mongo import Document
+
+
+class Subgraph:
+    """One subgraph app driven in-process over HTTP (httpx's ASGI transport)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The response's data, asserting it has no errors."""
+        body = await self.post(query, variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+async def snapshot(db: AsyncDatabase[Document]) -> dict[str, list[Document]]:
+    """Every document of every collection, to show that a request changed nothing."""
+    names = sorted(await db.list_collection_names())
+    return {name: [doc async for doc in db[name].find().sort("_id", 1)] for name in names}
+
+
+async def outbox(db: AsyncDatabase[Document]) -> list[Document]:
+    return [doc async for doc in db["outbox"].find().sort("seq", 1)]
