@@ -1,0 +1,133 @@
+"""The query planner: (document, operation name, override labels, view) -> `QueryPlan`."""
+
+from __future__ import annotations
+
+import hashlib
+
+from graphql import DocumentNode, print_ast
+
+from gateway.planner.build import build_node
+from gateway.planner.cache import PlanCache, PlanKey
+from gateway.planner.errors import PlanningError
+from gateway.planner.fetch_graph import FetchGraph
+from gateway.planner.operation import NormalizedOperation, OpField, normalize
+from gateway.planner.plan import PlanNode, QueryPlan, Sequence
+from gateway.planner.query_graph import QueryGraph
+from gateway.planner.traversal import Traversal
+from gateway.supergraph import Supergraph
+
+# Answered by the executor itself, never fetched.
+LOCAL_ROOT_FIELDS = frozenset({"__typename", "__schema", "__type"})
+
+
+class QueryPlanner:
+    """Plans operations against one supergraph; plans are cached (see `PlanKey`)."""
+
+    def __init__(self, supergraph: Supergraph, cache: PlanCache | None = None) -> None:
+        self.supergraph = supergraph
+        self.cache = cache if cache is not None else PlanCache()
+        self.known_labels = frozenset(
+            entry.override_label
+            for meta in supergraph.join.types.values()
+            for field in meta.fields.values()
+            for entry in field.graphs
+            if entry.override_label
+        )
+        schema = supergraph.api_schema
+        self.root_types = tuple(
+            t.name
+            for t in (schema.query_type, schema.mutation_type, schema.subscription_type)
+            if t is not None
+        )
+
+    def plan(
+        self,
+        document: DocumentNode,
+        operation_name: str | None = None,
+        *,
+        override_labels: frozenset[str] = frozenset(),
+        view_key: str = "",
+    ) -> QueryPlan:
+        """The plan for an operation of a document already validated against the API
+        schema. Raises `PlanningError` when it cannot be planned."""
+        labels = override_labels & self.known_labels
+        key = PlanKey(
+            self.supergraph.hash, _document_hash(document), operation_name, labels, view_key
+        )
+        plan = self.cache.get(key)
+        if plan is None:
+            plan = self.build(document, operation_name, labels)
+            self.cache.put(key, plan)
+        return plan
+
+    def build(
+        self,
+        document: DocumentNode,
+        operation_name: str | None = None,
+        override_labels: frozenset[str] = frozenset(),
+    ) -> QueryPlan:
+        """Plan without the cache."""
+        operation = normalize(self.supergraph.api_schema, document, operation_name)
+        if operation.kind == "subscription":
+            raise PlanningError("subscriptions are not planned by the query planner")
+        fields = [
+            s
+            for s in operation.selections
+            if isinstance(s, OpField) and s.name not in LOCAL_ROOT_FIELDS
+        ]
+        graph = QueryGraph(self.supergraph, override_labels)
+        if operation.kind == "mutation":
+            return QueryPlan(self._plan_mutation(graph, operation, fields))
+        return QueryPlan(self._plan_fields(graph, operation, fields))
+
+    def _plan_fields(
+        self, graph: QueryGraph, operation: NormalizedOperation, fields: list[OpField]
+    ) -> PlanNode | None:
+        if not fields:
+            return None
+        fetches = FetchGraph()
+        Traversal(graph, fetches, self.root_types).plan_root(operation.root_type, fields)
+        fetches.optimize()
+        return build_node(fetches, operation)
+
+    def _plan_mutation(
+        self, graph: QueryGraph, operation: NormalizedOperation, fields: list[OpField]
+    ) -> PlanNode | None:
+        """Mutation fields run in order: consecutive fields served by the same subgraph
+        share one fetch; each run finishes (with its entity fetches) before the next."""
+        runs: list[tuple[str, list[OpField]]] = []
+        for field in fields:
+            owners = graph.field_graphs(operation.root_type, field.name)
+            if not owners:
+                raise PlanningError(f"no subgraph resolves {operation.root_type}.{field.name}")
+            previous = runs[-1][0] if runs else None
+            owner = previous if previous in owners else owners[0]
+            if runs and owner == previous:
+                runs[-1][1].append(field)
+            else:
+                runs.append((owner, [field]))
+        steps: list[PlanNode] = []
+        for owner, run in runs:
+            fetches = FetchGraph()
+            traversal = Traversal(graph, fetches, self.root_types)
+            group = fetches.root(owner, operation.root_type)
+            for field in run:
+                group.note_conditions(field.conditions)
+                traversal.plan_field(
+                    group, group.selection, operation.root_type, field, (), (), None
+                )
+            fetches.optimize()
+            node = build_node(fetches, operation)
+            if node is not None:
+                steps.append(node)
+        if not steps:
+            return None
+        flat: list[PlanNode] = []
+        for step in steps:
+            flat.extend(step.nodes if isinstance(step, Sequence) else (step,))
+        return flat[0] if len(flat) == 1 else Sequence(tuple(flat))
+
+
+def _document_hash(document: DocumentNode) -> str:
+    source = document.loc.source.body if document.loc is not None else print_ast(document)
+    return hashlib.sha256(source.encode()).hexdigest()

@@ -1,0 +1,586 @@
+"""Walk a normalized operation and fill the fetch dependency graph.
+
+For every selected field the walk keeps it in the current fetch when that subgraph can
+resolve it there; otherwise it jumps to another subgraph through `_entities` (fewest key
+jumps, see `QueryGraph.route`), or, for `@requires`, first plans the required fields from
+the current position and then jumps into a fetch that waits for them. Where several
+subgraphs could serve a field (`@shareable`, several owners), `Estimator` prices the
+alternatives by the fetches they need and the cheapest wins, the current subgraph on ties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from graphql import FieldNode, InlineFragmentNode, SelectionSetNode, print_ast
+
+from gateway.planner.errors import PlanningError
+from gateway.planner.fetch_graph import FetchGraph, FetchGroup, SelectionBuild
+from gateway.planner.operation import Conds, OpField, OpFragment, OpSelection
+from gateway.planner.query_graph import Provided, QueryGraph
+
+Path = tuple[str, ...]
+Groups = set[FetchGroup]
+
+UNREACHABLE = 10_000
+
+
+class Traversal:
+    def __init__(self, graph: QueryGraph, fetches: FetchGraph, root_types: Iterable[str]) -> None:
+        self.graph = graph
+        self.fetches = fetches
+        self.root_types = frozenset(root_types)
+        self.estimator = Estimator(graph, self.root_types)
+
+    # --- roots -------------------------------------------------------------------------
+
+    def plan_root(self, root_type: str, fields: Sequence[OpField]) -> None:
+        """Plan root fields, each from the subgraph that serves it (and its subtree) with the
+        fewest fetches; fields with one possible subgraph are placed first."""
+        choice: dict[int, str] = {}
+        chosen: set[str] = {g.subgraph for g in self.fetches.groups if not g.parents}
+        ordered = sorted(
+            range(len(fields)), key=lambda i: len(self._root_candidates(root_type, fields[i]))
+        )
+        for index in ordered:
+            field = fields[index]
+            candidates = self._root_candidates(root_type, field)
+            choice[index] = min(
+                candidates,
+                key=lambda c: (
+                    (0 if c in chosen else 1) + self._subtree_cost(root_type, field, c, None),
+                    self.graph.subgraph_order[c],
+                ),
+            )
+            chosen.add(choice[index])
+        for index, field in enumerate(fields):
+            group = self.fetches.root(choice[index], root_type)
+            group.note_conditions(field.conditions)
+            self.plan_field(group, group.selection, root_type, field, (), (), None)
+
+    def _root_candidates(self, root_type: str, field: OpField) -> tuple[str, ...]:
+        candidates = self.graph.field_graphs(root_type, field.name)
+        if not candidates:
+            raise PlanningError(f"no subgraph resolves {root_type}.{field.name}")
+        return candidates
+
+    # --- selections --------------------------------------------------------------------
+
+    def plan_selections(
+        self,
+        group: FetchGroup,
+        sel: SelectionBuild,
+        type_name: str,
+        selections: Sequence[OpSelection],
+        path: Path,
+        conds: Conds,
+        provided: Provided | None,
+        satisfied: frozenset[str] = frozenset(),
+    ) -> Groups:
+        """Plan `selections` at `type_name`, in `group` where possible (adding to `sel`).
+        Returns every group that received something."""
+        touched: Groups = set()
+        pending: list[OpField] = []
+        for selection in selections:
+            if isinstance(selection, OpFragment):
+                touched |= self.plan_fragment(
+                    group, sel, type_name, selection, path, conds, provided
+                )
+            elif selection.name == "__typename":
+                sel.add_field(
+                    "__typename",
+                    response_key=selection.response_key,
+                    conditions=selection.conditions,
+                )
+                touched.add(group)
+            elif self._resolves_here(group, type_name, selection, provided, satisfied):
+                touched |= self.plan_field(group, sel, type_name, selection, path, conds, provided)
+            else:
+                pending.append(selection)
+        if pending:
+            touched |= self.plan_elsewhere(group, sel, type_name, pending, path, conds, provided)
+        return touched
+
+    def _resolves_here(
+        self,
+        group: FetchGroup,
+        type_name: str,
+        field: OpField,
+        provided: Provided | None,
+        satisfied: frozenset[str],
+    ) -> bool:
+        graph = self.graph
+        subgraph = group.subgraph
+        if subgraph in graph.field_graphs(type_name, field.name):
+            return graph.requires(type_name, field.name, subgraph) is None or (
+                field.name in satisfied
+            )
+        return graph.is_local(type_name, field.name, subgraph, provided)
+
+    def plan_field(
+        self,
+        group: FetchGroup,
+        sel: SelectionBuild,
+        type_name: str,
+        field: OpField,
+        path: Path,
+        conds: Conds,
+        provided: Provided | None,
+    ) -> Groups:
+        """Plan a field `group` can resolve: a leaf is added; a composite field is added and
+        its subtree planned below it, unless another subgraph serves the subtree cheaper."""
+        if not field.selections:
+            sel.add_field(
+                field.name,
+                response_key=field.response_key,
+                arguments=field.arguments,
+                conditions=field.conditions,
+                variables=field.variables,
+            )
+            return {group}
+        better = self._better_elsewhere(group, type_name, field, provided)
+        if better is not None:
+            return self.jump(group, sel, type_name, better, [field], path, conds, provided)
+        child_type, depth = self.graph.field_type(type_name, field.name)
+        built = sel.add_field(
+            field.name,
+            response_key=field.response_key,
+            arguments=field.arguments,
+            conditions=field.conditions,
+            variables=field.variables,
+            composite=True,
+        )
+        assert built.selection is not None
+        if self.graph.is_abstract(child_type):
+            built.selection.add_typename()
+        child_path = (*path, built.response_key, *("@",) * depth)
+        below = self.graph.child_provided(type_name, field.name, group.subgraph, provided)
+        touched = self.plan_selections(
+            group,
+            built.selection,
+            child_type,
+            field.selections,
+            child_path,
+            _and(conds, field.conditions),
+            below,
+        )
+        return touched | {group}
+
+    def _better_elsewhere(
+        self, group: FetchGroup, type_name: str, field: OpField, provided: Provided | None
+    ) -> str | None:
+        """Another subgraph that serves this composite field's subtree with fewer fetches
+        than staying in `group` (shareable fields), or None."""
+        graph = self.graph
+        others = [g for g in graph.field_graphs(type_name, field.name) if g != group.subgraph]
+        if not others:
+            return None
+        here = self._subtree_cost(type_name, field, group.subgraph, provided)
+        if here == 0:
+            return None
+        best: tuple[int, int, str] | None = None
+        for other in others:
+            hops = self._hops(type_name, group.subgraph, other, provided)
+            if hops is None:
+                continue
+            cost = hops + self._subtree_cost(type_name, field, other, None)
+            candidate = (cost, graph.subgraph_order[other], other)
+            if cost < here and (best is None or candidate < best):
+                best = candidate
+        return best[2] if best else None
+
+    def _subtree_cost(
+        self, type_name: str, field: OpField, subgraph: str, provided: Provided | None
+    ) -> int:
+        if not field.selections:
+            return 0
+        child_type, _ = self.graph.field_type(type_name, field.name)
+        below = self.graph.child_provided(type_name, field.name, subgraph, provided)
+        return self.estimator.estimate(child_type, subgraph, field.selections, below)
+
+    def _hops(
+        self, type_name: str, source: str, target: str, provided: Provided | None
+    ) -> int | None:
+        if type_name in self.root_types:
+            return 1
+        route = self.graph.route(type_name, source, target, provided)
+        return None if route is None else len(route)
+
+    def plan_fragment(
+        self,
+        group: FetchGroup,
+        sel: SelectionBuild,
+        type_name: str,
+        fragment: OpFragment,
+        path: Path,
+        conds: Conds,
+        provided: Provided | None,
+    ) -> Groups:
+        """`... on F` under an abstract type: kept when the subgraph can return F objects
+        here; dropped otherwise (this subgraph never returns them at this position)."""
+        target = fragment.type_condition
+        here = set(self.graph.possible_types(type_name, group.subgraph))
+        if not here & set(self.graph.possible_types(target)):
+            return set()
+        inner_provided = provided.get(f"... on {target}", provided) if provided else None
+        return self.plan_selections(
+            group,
+            sel.fragment(target),
+            target,
+            fragment.selections,
+            path,
+            conds,
+            inner_provided,
+        )
+
+    # --- jumps ---------------------------------------------------------------------------
+
+    def plan_elsewhere(
+        self,
+        group: FetchGroup,
+        sel: SelectionBuild,
+        type_name: str,
+        fields: list[OpField],
+        path: Path,
+        conds: Conds,
+        provided: Provided | None,
+    ) -> Groups:
+        """Plan fields `group` cannot resolve: by subgraph, through key jumps."""
+        graph = self.graph
+        if graph.is_abstract(type_name):
+            # Not resolvable on the abstract type here: ask each possible type instead.
+            touched: Groups = set()
+            for member in graph.possible_types(type_name, group.subgraph):
+                touched |= self.plan_selections(
+                    group, sel.fragment(member), member, fields, path, conds, provided
+                )
+            return touched
+        touched = set()
+        for target, batch in self._choose_targets(group, type_name, fields, provided).items():
+            plain = [f for f in batch if graph.requires(type_name, f.name, target) is None]
+            if plain:
+                touched |= self.jump(group, sel, type_name, target, plain, path, conds, provided)
+            for field in batch:
+                if field not in plain:
+                    touched |= self.plan_requires(
+                        group, sel, type_name, field, target, path, conds, provided
+                    )
+        return touched
+
+    def _choose_targets(
+        self,
+        group: FetchGroup,
+        type_name: str,
+        fields: list[OpField],
+        provided: Provided | None,
+    ) -> dict[str, list[OpField]]:
+        """Pick the subgraph each field is fetched from: fields with one choice first, then
+        the others, preferring subgraphs already chosen, then the cheapest."""
+        graph = self.graph
+        options: dict[int, list[tuple[str, int]]] = {}
+        for index, field in enumerate(fields):
+            reachable = []
+            for candidate in graph.field_graphs(type_name, field.name):
+                hops = self._hops(type_name, group.subgraph, candidate, provided)
+                if hops is not None:
+                    reachable.append((candidate, hops))
+            if not reachable:
+                raise PlanningError(self._unreachable(group, type_name, field))
+            options[index] = reachable
+        chosen: dict[str, list[OpField]] = {}
+        assignment: dict[int, str] = {}
+        for index in sorted(options, key=lambda i: len(options[i]) > 1):
+            field = fields[index]
+
+            def cost(option: tuple[str, int], field: OpField = field) -> tuple[int, int]:
+                subgraph, hops = option
+                total = 0 if subgraph in chosen else hops
+                total += self._subtree_cost(type_name, field, subgraph, None)
+                if graph.requires(type_name, field.name, subgraph) is not None:
+                    total += 1
+                return total, graph.subgraph_order[subgraph]
+
+            target = min(options[index], key=cost)[0]
+            assignment[index] = target
+            chosen.setdefault(target, [])
+        for index, field in enumerate(fields):
+            chosen[assignment[index]].append(field)
+        return chosen
+
+    def _unreachable(self, group: FetchGroup, type_name: str, field: OpField) -> str:
+        owners = self.graph.field_graphs(type_name, field.name)
+        if not owners:
+            return f"no subgraph resolves {type_name}.{field.name}"
+        return (
+            f"{type_name}.{field.name} lives in {', '.join(owners)}, which cannot be reached "
+            f"from {group.subgraph}: no @key of {type_name} there has fields that "
+            f"{group.subgraph} can provide"
+        )
+
+    def jump(
+        self,
+        group: FetchGroup,
+        sel: SelectionBuild,
+        type_name: str,
+        target: str,
+        fields: list[OpField],
+        path: Path,
+        conds: Conds,
+        provided: Provided | None,
+    ) -> Groups:
+        """Plan `fields` in `target`, entered from `group` at `path`."""
+        batch = _common(_and(conds, f.conditions) for f in fields)
+        child, hops = self.enter(group, sel, type_name, target, path, provided, batch)
+        entry = child.selection if child.root_type else child.selection.fragment(type_name)
+        return hops | self.plan_selections(child, entry, type_name, fields, path, conds, None)
+
+    def enter(
+        self,
+        group: FetchGroup,
+        sel: SelectionBuild,
+        type_name: str,
+        target: str,
+        path: Path,
+        provided: Provided | None,
+        conds: Conds,
+        waits_for: Groups | None = None,
+    ) -> tuple[FetchGroup, Groups]:
+        """Get the group that continues in `target` at `path` (through intermediate
+        subgraphs if needed), making each source select `__typename` and the key. With
+        `waits_for` (a `@requires`), the last group is one that waits for those groups.
+        Returns the last group and all the groups on the way."""
+        if type_name in self.root_types:
+            child = self.fetches.child(group, target, path, root_type=type_name)
+            child.note_conditions(conds)
+            return child, {child}
+        route = self.graph.route(type_name, group.subgraph, target, provided)
+        if route is None:
+            raise PlanningError(
+                f"cannot jump from {group.subgraph} to {target} at {type_name}: no @key of "
+                f"{type_name} in {target} has fields that {group.subgraph} can provide"
+            )
+        current, current_sel = group, sel
+        on_the_way: Groups = set()
+        for index, hop in enumerate(route):
+            assert hop.key.selection is not None
+            last = index == len(route) - 1
+            extra: tuple[object, ...] = ()
+            if last and waits_for is not None:
+                extra = ("requires", frozenset(g.id for g in waits_for))
+            child = self.fetches.child(current, hop.graph, path, extra=extra)
+            if last and waits_for is not None:
+                child.parents |= waits_for - {child}
+            child.note_conditions(conds)
+            inputs = child.inputs.fragment(type_name)
+            inputs.add_typename()
+            current_sel.add_typename()
+            self._add_key(current_sel, inputs, type_name, hop.key.selection)
+            on_the_way |= {current, child}
+            current, current_sel = child, child.selection.fragment(type_name)
+        return current, on_the_way
+
+    def _add_key(
+        self,
+        source: SelectionBuild,
+        inputs: SelectionBuild,
+        type_name: str,
+        field_set: SelectionSetNode,
+    ) -> None:
+        """Select a key (or required) field set in `source` and mirror it in `inputs`, with
+        the response keys the source used."""
+        for node in field_set.selections:
+            if isinstance(node, InlineFragmentNode):
+                inner = node.type_condition.name.value if node.type_condition else type_name
+                self._add_key(
+                    source.fragment(inner), inputs.fragment(inner), inner, node.selection_set
+                )
+                continue
+            assert isinstance(node, FieldNode)
+            name = node.name.value
+            arguments = _arguments(node)
+            composite = node.selection_set is not None
+            built = source.add_field(name, arguments=arguments, composite=composite)
+            mirrored = inputs.add_field(
+                name, response_key=built.response_key, arguments=arguments, composite=composite
+            )
+            if composite:
+                assert built.selection is not None and mirrored.selection is not None
+                child_type, _ = self.graph.field_type(type_name, name)
+                if self.graph.is_abstract(child_type):
+                    built.selection.add_typename()
+                    mirrored.selection.add_typename()
+                assert node.selection_set is not None
+                self._add_key(built.selection, mirrored.selection, child_type, node.selection_set)
+
+    # --- @requires -----------------------------------------------------------------------
+
+    def plan_requires(
+        self,
+        group: FetchGroup,
+        sel: SelectionBuild,
+        type_name: str,
+        field: OpField,
+        target: str,
+        path: Path,
+        conds: Conds,
+        provided: Provided | None,
+    ) -> Groups:
+        """`field` lives in `target` but needs other fields first: plan those at this
+        position (wherever they live), then jump into a `target` fetch that waits for them
+        and gets them in its representations."""
+        required = self.graph.requires(type_name, field.name, target)
+        assert required is not None
+        wanted = field_set_selections(self.graph, type_name, required, field.conditions)
+        providers = self.plan_selections(group, sel, type_name, wanted, path, conds, provided)
+        batch = _and(conds, field.conditions)
+        child, hops = self.enter(
+            group, sel, type_name, target, path, provided, batch, waits_for=providers | {group}
+        )
+        self._mirror_required(child.inputs.fragment(type_name), type_name, required)
+        entry = child.selection.fragment(type_name)
+        done = self.plan_selections(
+            child, entry, type_name, [field], path, conds, None, satisfied=frozenset({field.name})
+        )
+        return providers | hops | done
+
+    def _mirror_required(
+        self, inputs: SelectionBuild, type_name: str, field_set: SelectionSetNode
+    ) -> None:
+        for node in field_set.selections:
+            if isinstance(node, InlineFragmentNode):
+                inner = node.type_condition.name.value if node.type_condition else type_name
+                self._mirror_required(inputs.fragment(inner), inner, node.selection_set)
+                continue
+            assert isinstance(node, FieldNode)
+            name = node.name.value
+            composite = node.selection_set is not None
+            built = inputs.add_field(name, arguments=_arguments(node), composite=composite)
+            if composite:
+                assert built.selection is not None and node.selection_set is not None
+                child_type, _ = self.graph.field_type(type_name, name)
+                if self.graph.is_abstract(child_type):
+                    built.selection.add_typename()
+                self._mirror_required(built.selection, child_type, node.selection_set)
+
+
+class Estimator:
+    """Prices planning `selections` at (type, subgraph) by the extra fetches it needs."""
+
+    def __init__(self, graph: QueryGraph, root_types: frozenset[str]) -> None:
+        self.graph = graph
+        self.root_types = root_types
+        self._memo: dict[tuple[str, str, tuple[OpSelection, ...]], int] = {}
+
+    def estimate(
+        self,
+        type_name: str,
+        subgraph: str,
+        selections: tuple[OpSelection, ...],
+        provided: Provided | None,
+    ) -> int:
+        key = (type_name, subgraph, selections)
+        if provided is None and key in self._memo:
+            return self._memo[key]
+        cost = self._estimate(type_name, subgraph, selections, provided)
+        if provided is None:
+            self._memo[key] = cost
+        return cost
+
+    def _estimate(
+        self,
+        type_name: str,
+        subgraph: str,
+        selections: tuple[OpSelection, ...],
+        provided: Provided | None,
+    ) -> int:
+        graph = self.graph
+        cost = 0
+        targets: set[str] = set()
+        for selection in selections:
+            if isinstance(selection, OpFragment):
+                cost += self.estimate(
+                    selection.type_condition, subgraph, selection.selections, None
+                )
+                continue
+            name = selection.name
+            if name == "__typename":
+                continue
+            owners = graph.field_graphs(type_name, name)
+            here = graph.is_local(type_name, name, subgraph, provided) and (
+                subgraph not in owners or graph.requires(type_name, name, subgraph) is None
+            )
+            if here:
+                if selection.selections:
+                    child, _ = graph.field_type(type_name, name)
+                    below = graph.child_provided(type_name, name, subgraph, provided)
+                    cost += self.estimate(child, subgraph, selection.selections, below)
+                continue
+            if graph.is_abstract(type_name):
+                cost += 1
+                continue
+            best: tuple[int, int, str] | None = None
+            for owner in owners:
+                if type_name in self.root_types:
+                    hops: int | None = 1
+                else:
+                    route = graph.route(type_name, subgraph, owner, provided)
+                    hops = None if route is None else len(route)
+                if hops is None:
+                    continue
+                total = 0 if owner in targets else hops
+                if graph.requires(type_name, name, owner) is not None:
+                    total += 1
+                if selection.selections:
+                    child, _ = graph.field_type(type_name, name)
+                    below = graph.provides(type_name, name, owner)
+                    total += self.estimate(child, owner, selection.selections, below)
+                candidate = (total, graph.subgraph_order[owner], owner)
+                if best is None or candidate < best:
+                    best = candidate
+            if best is None:
+                cost += UNREACHABLE
+            else:
+                targets.add(best[2])
+                cost += best[0]
+        return cost
+
+
+def field_set_selections(
+    graph: QueryGraph, type_name: str, field_set: SelectionSetNode, conditions: Conds
+) -> list[OpSelection]:
+    """A `@requires`/`@key` field set as planner selections, under `conditions`."""
+    out: list[OpSelection] = []
+    for node in field_set.selections:
+        if isinstance(node, InlineFragmentNode):
+            inner = node.type_condition.name.value if node.type_condition else type_name
+            children = tuple(field_set_selections(graph, inner, node.selection_set, conditions))
+            if inner == type_name:
+                out.extend(children)
+            else:
+                out.append(OpFragment(inner, children))
+            continue
+        assert isinstance(node, FieldNode)
+        name = node.name.value
+        children_sel: tuple[OpSelection, ...] = ()
+        if node.selection_set is not None:
+            child, _ = graph.field_type(type_name, name)
+            children_sel = tuple(field_set_selections(graph, child, node.selection_set, ()))
+        out.append(OpField(name, name, _arguments(node), conditions, children_sel))
+    return out
+
+
+def _arguments(node: FieldNode) -> str:
+    if not node.arguments:
+        return ""
+    return "(" + ", ".join(print_ast(a) for a in node.arguments) + ")"
+
+
+def _and(a: Conds, b: Conds) -> Conds:
+    return tuple(sorted(set(a) | set(b))) if b else a
+
+
+def _common(all_conds: Iterable[Conds]) -> Conds:
+    sets = [set(c) for c in all_conds]
+    if not sets:
+        return ()
+    return tuple(sorted(set.intersection(*sets)))
