@@ -1,0 +1,93 @@
+"""The gateway without HTTP: one supergraph, its planner and executor, one pipeline.
+
+`Gateway.execute` runs exactly what the HTTP endpoint runs (the Strawberry schema with the
+gateway's extensions), so tests and tools that skip HTTP see the same validation, limits,
+error codes and masking as clients do.
+
+    gateway = Gateway.from_file("supergraph.graphql")
+    response = await gateway.execute("{ deals { id } }")
+    print(gateway.plan("{ deals { id partner { name } } }"))
+    await gateway.aclose()
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from strawberry.types.graphql import OperationType
+
+from gateway.config import GatewayConfig
+from gateway.executor import Executor
+from gateway.planner import QueryPlanner
+from gateway.planner.plan import QueryPlan
+from gateway.server.operations import OperationPipeline, response_body
+from gateway.server.schema import GatewaySchema
+from gateway.supergraph import Supergraph, SupergraphError
+
+_EXECUTABLE = (OperationType.QUERY, OperationType.MUTATION)
+
+
+class Gateway:
+    def __init__(self, supergraph: Supergraph, config: GatewayConfig | None = None) -> None:
+        self.supergraph = supergraph
+        self.config = config or GatewayConfig()
+        self._executor = Executor(
+            supergraph.api_schema,
+            supergraph.subgraph_urls,
+            timeout=self.config.subgraph_timeout,
+        )
+        self._pipeline = OperationPipeline(
+            supergraph.api_schema,
+            QueryPlanner(supergraph),
+            self._executor,
+            self.config.limits,
+            self.config.operation_cache_size,
+        )
+        self.schema = GatewaySchema(supergraph.api_schema, supergraph.api_sdl, self._pipeline)
+        self._closed = False
+
+    @classmethod
+    def from_sdl(cls, supergraph_sdl: str, config: GatewayConfig | None = None) -> Gateway:
+        """Raises `SupergraphError` for an SDL the gateway cannot serve."""
+        return cls(Supergraph.from_sdl(supergraph_sdl), config)
+
+    @classmethod
+    def from_file(cls, path: str | Path, config: GatewayConfig | None = None) -> Gateway:
+        """Raises `SupergraphError` for a missing, unreadable or unusable file."""
+        try:
+            sdl = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SupergraphError(f"cannot read the supergraph file {str(path)!r}: {exc}") from exc
+        return cls.from_sdl(sdl, config)
+
+    @property
+    def ready(self) -> bool:
+        """True while a supergraph is loaded and the gateway is not closed."""
+        return not self._closed
+
+    async def execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+    ) -> dict[str, Any]:
+        """The GraphQL response (`data`, `errors`) for one query or mutation. Never raises
+        for bad input: it becomes an error with an `extensions.code`."""
+        result = await self.schema.execute(
+            query,
+            variable_values=variables,
+            operation_name=operation_name,
+            allowed_operation_types=_EXECUTABLE,
+        )
+        return response_body(result)
+
+    def plan(self, query: str, operation_name: str | None = None) -> QueryPlan:
+        """The (cached) plan for a query. Raises `RequestError` (with coded errors) for a
+        query that does not parse or validate, `PlanningError` if it cannot be planned."""
+        return self._pipeline.plan_query(query, operation_name)
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._executor.aclose()

@@ -1,0 +1,40 @@
+"""The gateway's Starlette application: `/graphql`, `/healthz`, `/readyz`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from gateway.config import GatewayConfig
+from gateway.server.body_limit import BodyLimitMiddleware
+from gateway.server.health import health_routes
+from gateway.server.view import GatewayGraphQLView
+
+if TYPE_CHECKING:  # gateway.gateway imports this package: no import cycle at run time
+    from gateway.gateway import Gateway
+
+
+def create_app(gateway: Gateway, config: GatewayConfig | None = None) -> Starlette:
+    """An ASGI app serving `gateway`; it closes the gateway when the server shuts down.
+
+    `config` sets the HTTP-level options (body limit, GraphiQL) and defaults to the
+    gateway's own config, which also holds the operation limits the gateway enforces.
+    """
+    config = config or gateway.config
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await gateway.aclose()
+
+    view = GatewayGraphQLView(gateway.schema, graphiql=config.graphiql)
+    return Starlette(
+        routes=[*health_routes(gateway), Route("/graphql", view)],
+        middleware=[Middleware(BodyLimitMiddleware, max_bytes=config.limits.max_body_bytes)],
+        lifespan=lifespan,
+    )
