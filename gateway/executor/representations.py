@@ -8,6 +8,7 @@ came from is remembered so results and errors can be copied back to each of them
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +75,7 @@ def _collect_objects(values: list[tuple[Any, Path]], found: list[Position]) -> N
 
 
 def build_entities(
-    objects: list[Position],
+    objects: Iterable[Position],
     requires: tuple[Selection, ...],
     input_rewrites: tuple[Rewrite, ...],
     index: SchemaIndex,
