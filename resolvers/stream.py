@@ -86,8 +86,10 @@ class EventStream(Protocol):
     async def read_live(
         self, stream: str, last_id: str, timeout_ms: int = 1000, count: int = 1000
     ) -> list[StreamEntry]:
-        """Like `read_after`, but waits up to `timeout_ms` for new entries. `last_id="$"`
-        means only entries appended after the call."""
+        """Like `read_after` (including `EventsExpired`), but waits up to `timeout_ms` for
+        new entries; `timeout_ms <= 0` does not wait. `last_id="$"` means only entries
+        appended after the call. It may return `[]` before the timeout (Redis caps one
+        blocking read), so callers read in a loop from the last id they got."""
         ...
 
     async def last_id(self, stream: str) -> str:
