@@ -12,7 +12,7 @@ import re
 from typing import Literal
 
 from gateway.planner.fetch_graph import FetchGraph, FetchGroup
-from gateway.planner.operation import NormalizedOperation
+from gateway.planner.operation import Cond, NormalizedOperation
 from gateway.planner.plan import Condition, Fetch, Flatten, Parallel, PlanNode, Sequence
 
 
@@ -23,7 +23,7 @@ def build_node(fetches: FetchGraph, operation: NormalizedOperation) -> PlanNode 
     ready = [g for g in fetches.groups if not g.parents]
     while ready:
         deferred: list[FetchGroup] = []
-        branches = [_branch(fetches, g, operation, done, deferred) for g in ready]
+        branches = [_branch(fetches, g, operation, done, deferred, frozenset()) for g in ready]
         stages.append(_parallel(branches))
         ready = sorted(
             {
@@ -45,23 +45,39 @@ def _branch(
     operation: NormalizedOperation,
     done: set[int],
     deferred: list[FetchGroup],
+    applied: frozenset[Cond],
 ) -> PlanNode:
+    """The group's fetch, then the children that wait only for it. The group's conditions
+    wrap the whole branch: its children only have data to work on when it ran."""
     done.add(group.id)
-    node = fetch_node(group, operation)
+    conditions = (group.conditions or frozenset()) - applied
+    inner = applied | conditions
+    node = fetch_node(group, operation, inner)
     own: list[PlanNode] = []
     for child in fetches.children(group):
         if child.parents == {group}:
-            own.append(_branch(fetches, child, operation, done, deferred))
+            own.append(_branch(fetches, child, operation, done, deferred, inner))
         else:
             deferred.append(child)
-    if not own:
-        return node
-    return _sequence([node, _parallel(own)]) or node
+    if own:
+        node = _sequence([node, _parallel(own)]) or node
+    return _wrap(node, conditions)
 
 
-def fetch_node(group: FetchGroup, operation: NormalizedOperation) -> PlanNode:
-    """The `Fetch` for one group, wrapped in `Flatten`/`Condition` as needed."""
-    applied = group.conditions or frozenset()
+def _wrap(node: PlanNode, conditions: frozenset[Cond]) -> PlanNode:
+    for cond in sorted(conditions, reverse=True):
+        if cond.passes_if:
+            node = Condition(cond.variable, node, None)
+        else:
+            node = Condition(cond.variable, None, node)
+    return node
+
+
+def fetch_node(
+    group: FetchGroup, operation: NormalizedOperation, applied: frozenset[Cond]
+) -> PlanNode:
+    """The `Fetch` for one group (in a `Flatten` below the root). `applied` are the
+    conditions enclosing `Condition` nodes already check."""
     body = group.selection.print(applied)
     # Declare the variables the text uses (not those of conditions the plan applies).
     variables = tuple(
@@ -91,13 +107,7 @@ def fetch_node(group: FetchGroup, operation: NormalizedOperation) -> PlanNode:
         variable_usages=variables,
         requires=group.inputs.to_selections() if group.is_entity else (),
     )
-    node: PlanNode = Flatten(group.path, fetch) if group.path or group.is_entity else fetch
-    for cond in sorted(applied, reverse=True):
-        if cond.passes_if:
-            node = Condition(cond.variable, node, None)
-        else:
-            node = Condition(cond.variable, None, node)
-    return node
+    return Flatten(group.path, fetch) if group.path or group.is_entity else fetch
 
 
 def _parallel(nodes: list[PlanNode]) -> PlanNode:

@@ -222,6 +222,7 @@ class FetchGraph:
 
     def optimize(self) -> None:
         self._drop_useless()
+        self._reduce_parents()
         self._merge_siblings()
         self._reduce_parents()
 
