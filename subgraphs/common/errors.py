@@ -25,6 +25,8 @@ _BAD_VALUE_MARKERS = ("cannot represent", "Expected value of type", "got invalid
 
 def error_code(error: GraphQLError) -> str:
     """The code for an error that does not carry one."""
+    if error.path is None and error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"  # a variable's value does not fit its type
     if error.path is None and error.original_error is None:
         if error.message.startswith("Syntax Error"):
             return "GRAPHQL_PARSE_FAILED"
