@@ -214,7 +214,7 @@ class _Normalizer:
             field_def = parent.fields[name]  # type: ignore[union-attr]
             child = get_named_type(field_def.type)
             assert is_composite_type(child)
-            selections = self.selection_set(child, node.selection_set, spreads)  # type: ignore[arg-type]
+            selections = self.selection_set(child, node.selection_set, spreads)
         elif node.selection_set is not None:
             # Introspection (__schema/__type) is answered by the executor: keep its text only.
             selections = ()

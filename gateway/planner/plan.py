@@ -28,7 +28,7 @@ hashable, cached, and print as readable text for snapshot tests:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 # --- selections (used for `requires`, the projection that builds representations) ---------
 
@@ -61,7 +61,7 @@ class InlineFragment:
         return f"...{on} {print_selections(self.selections)}"
 
 
-Selection = Union[FieldSelection, InlineFragment]
+Selection = FieldSelection | InlineFragment
 
 
 def print_selections(selections: tuple[Selection, ...]) -> str:
@@ -96,7 +96,7 @@ class KeyRenamer:
         return f"KeyRenamer({'/'.join(self.path)} -> {self.rename_key_to})"
 
 
-Rewrite = Union[ValueSetter, KeyRenamer]
+Rewrite = ValueSetter | KeyRenamer
 
 
 # --- plan nodes ----------------------------------------------------------------------------
@@ -155,7 +155,7 @@ class Condition:
     else_clause: PlanNode | None = None
 
 
-PlanNode = Union[Fetch, Flatten, Sequence, Parallel, Condition]
+PlanNode = Fetch | Flatten | Sequence | Parallel | Condition
 
 
 @dataclass(frozen=True, slots=True)

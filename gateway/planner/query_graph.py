@@ -72,7 +72,7 @@ class QueryGraph:
         fields = getattr(type_, "fields", None)
         if fields is None or field not in fields:
             raise PlanningError(f"{type_name}.{field} is not in the supergraph")
-        return fields[field]  # type: ignore[no-any-return]
+        return fields[field]
 
     def field_type(self, type_name: str, field: str) -> tuple[str, int]:
         """The named type of `type_name.field` and how many list levels wrap it."""
@@ -86,7 +86,7 @@ class QueryGraph:
         type_ = self.schema.get_type(type_name)
         if not is_abstract_type(type_):
             return [type_name]
-        names = [t.name for t in self.schema.get_possible_types(type_)]  # type: ignore[arg-type]
+        names = [t.name for t in self.schema.get_possible_types(type_)]
         if graph is None:
             return names
         meta = self.meta(type_name)

@@ -7,8 +7,9 @@ from dataclasses import replace
 from typing import Any
 
 from graphql import (
+    ConstDirectiveNode,
+    DefinitionNode,
     DirectiveDefinitionNode,
-    DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
     GraphQLError,
@@ -16,7 +17,6 @@ from graphql import (
     InputObjectTypeDefinitionNode,
     InterfaceTypeDefinitionNode,
     NamedTypeNode,
-    Node,
     ObjectTypeDefinitionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
@@ -41,7 +41,8 @@ def build_api_schema(document: DocumentNode, links: Links) -> GraphQLSchema:
     try:
         return build_ast_schema(DocumentNode(definitions=tuple(definitions)))
     except (GraphQLError, TypeError) as exc:
-        raise SupergraphError(f"the API schema derived from the supergraph is invalid: {exc}")
+        message = f"the API schema derived from the supergraph is invalid: {exc}"
+        raise SupergraphError(message) from exc
 
 
 class _Stripper:
@@ -54,7 +55,7 @@ class _Stripper:
             if isinstance(d, TypeDefinitionNode) and self.hidden(d)
         }
 
-    def definition(self, node: Node) -> Node | None:
+    def definition(self, node: DefinitionNode) -> DefinitionNode | None:
         if isinstance(node, SchemaDefinitionNode | SchemaExtensionNode):
             return replace(node, directives=self.directives(node.directives))
         if isinstance(node, DirectiveDefinitionNode):
@@ -66,7 +67,7 @@ class _Stripper:
             return self.type_definition(node)
         return node
 
-    def type_definition(self, node: Any) -> Node:
+    def type_definition(self, node: Any) -> DefinitionNode:
         changes: dict[str, Any] = {"directives": self.directives(node.directives)}
         if isinstance(node, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
             changes["fields"] = tuple(
@@ -101,7 +102,9 @@ class _Stripper:
             changes["types"] = tuple(t for t in node.types or () if not self.hidden_type_ref(t))
         return replace(node, **changes)
 
-    def directives(self, directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...]:
+    def directives(
+        self, directives: tuple[ConstDirectiveNode, ...] | None
+    ) -> tuple[ConstDirectiveNode, ...]:
         return tuple(
             d for d in directives or () if not self.links.owns(d.name.value, directive=True)
         )

@@ -39,7 +39,7 @@ def parse_field_set(text: str, where: str) -> SelectionSetNode:
     except GraphQLError as exc:
         raise SupergraphError(f"{where}: bad field set {text!r}: {exc.message}") from exc
     operation = document.definitions[0]
-    return operation.selection_set  # type: ignore[attr-defined,no-any-return]
+    return operation.selection_set  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +318,7 @@ def _read_graphs(document: DocumentNode, enum_name: str, directive: str) -> dict
 
 
 def _type_definitions(document: DocumentNode) -> list[TypeDefinitionNode]:
-    return [d for d in document.definitions if isinstance(d, tuple(_KINDS))]
+    return [d for d in document.definitions if isinstance(d, TypeDefinitionNode)]
 
 
 def _directives(node: Any, name: str) -> list[dict[str, Any]]:

@@ -109,7 +109,8 @@ def test_required_field_behind_a_jump_gives_three_stages() -> None:
 def test_include_behind_a_jump_becomes_a_condition() -> None:
     query = (
         "query($s: Boolean!) "
-        "{ topProducts { upc name @skip(if: $s) reviews @include(if: $s) { body editor { name } } } }"
+        "{ topProducts { upc name @skip(if: $s) "
+        "reviews @include(if: $s) { body editor { name } } } }"
     )
     result = plan("shop", query)
     assert result.node is not None
