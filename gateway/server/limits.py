@@ -55,7 +55,8 @@ def measure(
             if isinstance(selection, FieldNode):
                 inner = walk(selection.selection_set) if selection.selection_set else Shape()
                 # Introspection counts as one level: graphql-core's MaxIntrospectionDepthRule
-                # bounds what is below it, and GraphiQL's query is 15 levels deep.
+                # (one of its specified rules) bounds what is below it, and GraphiQL's
+                # introspection query alone is 15 levels deep.
                 is_introspection = selection.name.value.startswith("__")
                 depth = max(depth, 1 if is_introspection else inner.depth + 1)
                 aliases += inner.aliases + (1 if selection.alias else 0)

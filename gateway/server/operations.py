@@ -22,7 +22,6 @@ from graphql import (
     get_operation_ast,
     get_variable_values,
     parse,
-    recommended_rules,
     specified_rules,
     validate,
 )
@@ -90,7 +89,8 @@ class OperationPipeline:
         self.planner = planner
         self.executor = executor
         self.limits = limits
-        self.rules = (*specified_rules, *recommended_rules, limits_rule(limits))
+        # graphql-core's specified rules include MaxIntrospectionDepthRule.
+        self.rules = (*specified_rules, limits_rule(limits))
         self.prepare = lru_cache(maxsize=cache_size)(self._prepare)
 
     def _prepare(self, query: str) -> PreparedOperation:
