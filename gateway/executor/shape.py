@@ -35,19 +35,29 @@ from graphql import (
 from gateway.executor.errors import ErrorCode, GraphQLErrorDict, Path, gateway_error
 from gateway.executor.schema_index import SchemaIndex
 
-_TYPENAME, _LOCAL, _FIELD = 0, 1, 2
+# How a collected field is completed; scalars (the most common) take the shortest path.
+_SCALAR, _NON_NULL_SCALAR, _FIELD, _TYPENAME, _LOCAL = 0, 1, 2, 3, 4
 _LOCAL_ROOT_FIELDS = frozenset({"__schema", "__type"})
+_BUILT_IN_SCALARS: dict[str, tuple[type, ...]] = {
+    "String": (str,),
+    "ID": (str, int),
+    "Int": (int,),
+    "Float": (float, int),
+    "Boolean": (bool,),
+}
+"""The JSON types a built-in scalar accepts; custom scalars accept anything."""
 
 
 class CollectedField(NamedTuple):
     """One response key of an object: the merged field nodes under it and their type."""
 
     key: str
-    kind: int  # _TYPENAME, _LOCAL (answered by introspection) or _FIELD
+    kind: int  # _SCALAR, _NON_NULL_SCALAR, _FIELD, _TYPENAME or _LOCAL (introspection)
     name: str
-    type: GraphQLOutputType | None
+    field_type: GraphQLOutputType | None
     nodes: tuple[FieldNode, ...]
     subselections: tuple[SelectionSetNode, ...]
+    accepts: tuple[type, ...] | None = None  # for a scalar: the JSON types it accepts
 
 
 CollectedFields = tuple[CollectedField, ...]
@@ -97,13 +107,34 @@ class Shaping:
     ) -> dict[str, Any] | None:
         out: dict[str, Any] = {}
         for field in self._collect(type_, selection_sets):
-            if field.kind == _TYPENAME:
+            kind = field.kind
+            if kind == _SCALAR:
+                item = value.get(field.key)
+                if item is not None and field.accepts and not isinstance(item, field.accepts):
+                    self._bad_scalar(field, item, (*path, field.key))
+                    item = None
+                out[field.key] = item
+                continue
+            if kind == _NON_NULL_SCALAR:
+                item = value.get(field.key)
+                if item is not None and field.accepts and not isinstance(item, field.accepts):
+                    self._bad_scalar(field, item, (*path, field.key))
+                    return None
+                if item is None:
+                    self._report(
+                        (*path, field.key),
+                        f"Cannot return null for non-nullable field {type_.name}.{field.name}.",
+                    )
+                    return None
+                out[field.key] = item
+                continue
+            if kind == _TYPENAME:
                 out[field.key] = type_.name
                 continue
-            if field.kind == _LOCAL:
+            if kind == _LOCAL:
                 out[field.key] = self._local.get(field.key)
                 continue
-            field_type = field.type
+            field_type = field.field_type
             item = value.get(field.key)
             if isinstance(field_type, GraphQLNonNull):
                 if item is None:
@@ -128,7 +159,11 @@ class Shaping:
         """Complete a non-null `value` of nullable `type_`; None means "null here" (an error
         has been recorded for it or below it)."""
         if isinstance(type_, GraphQLScalarType):
-            return value  # passed through as the subgraph serialized it
+            accepts = _BUILT_IN_SCALARS.get(type_.name)
+            if accepts is None or isinstance(value, accepts):
+                return value  # passed through as the subgraph serialized it
+            self._report(path, f"{type_.name} cannot represent value: {value!r}.")
+            return None
         if isinstance(type_, GraphQLList):
             return self._list(type_, field, value, path)
         if isinstance(type_, GraphQLEnumType):
@@ -184,6 +219,12 @@ class Shaping:
         covered = self._covered
         return any(path[:i] in covered for i in range(1, len(path) + 1))
 
+    def _bad_scalar(self, field: CollectedField, value: Any, path: Path) -> None:
+        named = field.field_type
+        if isinstance(named, GraphQLNonNull):
+            named = named.of_type
+        self._report(path, f"{named} cannot represent value: {value!r}.")
+
     def _report(self, path: Path, message: str) -> None:
         """Record why `path` is null, unless an error at or above it already explains it."""
         if self._is_covered(path):
@@ -216,8 +257,20 @@ class Shaping:
         elif name in _LOCAL_ROOT_FIELDS and type_ is self._index.schema.query_type:
             kind, field_type = _LOCAL, None
         else:
-            kind, field_type = _FIELD, type_.fields[name].type
-        return CollectedField(key, kind, name, field_type, tuple(nodes), subselections)
+            field_type = type_.fields[name].type
+            if isinstance(field_type, GraphQLScalarType):
+                kind = _SCALAR
+            elif isinstance(field_type, GraphQLNonNull) and isinstance(
+                field_type.of_type, GraphQLScalarType
+            ):
+                kind = _NON_NULL_SCALAR
+            else:
+                kind = _FIELD
+        accepts = None
+        if kind in (_SCALAR, _NON_NULL_SCALAR):
+            named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+            accepts = _BUILT_IN_SCALARS.get(named.name)  # type: ignore[union-attr]
+        return CollectedField(key, kind, name, field_type, tuple(nodes), subselections, accepts)
 
     def _collect_into(
         self,

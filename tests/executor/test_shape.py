@@ -132,8 +132,14 @@ def test_missing_fields_are_null_and_extra_fields_vanish() -> None:
 
 def test_a_wrongly_shaped_value_is_null_with_an_error() -> None:
     shaped, errors = shape(
-        '{ order(id: "o1") { note account { id } } }',
-        {"order": {"note": "ok", "account": "a1"}},
+        '{ order(id: "o1") { note account { id } items { weight } } }',
+        {"order": {"note": 5, "account": "a1", "items": [{"weight": "heavy"}, {"weight": 2}]}},
     )
-    assert shaped == {"order": {"note": "ok", "account": None}}
-    assert [e["path"] for e in errors] == [["order", "account"]]
+    assert shaped == {
+        "order": {"note": None, "account": None, "items": [{"weight": None}, {"weight": 2}]}
+    }
+    assert [e["path"] for e in errors] == [
+        ["order", "note"],
+        ["order", "account"],
+        ["order", "items", 0, "weight"],
+    ]
