@@ -169,6 +169,8 @@ class OutboxRelay:
             logger.exception("outbox relay pass failed; retrying in %.2fs", backoff)
 
     async def _watch_outbox(self) -> None:
+        """Set `_wake` on every outbox insert; watch again after an error or an invalidation
+        (collection dropped), pausing first so a broken change stream cannot spin."""
         failures = 0
         while True:
             try:
@@ -179,6 +181,7 @@ class OutboxRelay:
                     self._wake.set()  # catch inserts made while (re)connecting
                     async for _change in changes:
                         self._wake.set()
+                logger.debug("outbox change stream ended; watching again")
             except Exception as exc:
                 failures += 1
                 level = logging.WARNING if failures == 1 else logging.DEBUG
@@ -188,4 +191,5 @@ class OutboxRelay:
                     exc,
                     self._poll_interval,
                 )
-                await asyncio.sleep(max(self._poll_interval, 1.0))
+            # A server without change streams fails every time: retry ever more rarely.
+            await asyncio.sleep(min(2.0**failures, 30.0) if failures else 0.5)

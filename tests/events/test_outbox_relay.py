@@ -257,3 +257,35 @@ async def test_purge_deletes_only_entries_relayed_before_the_retention(
     assert await relay.purge_relayed(now=later) == 2
     remaining = await db[OUTBOX].find().to_list()
     assert [doc["_id"] for doc in remaining] == [pending]  # never relayed: never purged
+
+
+async def test_two_relays_at_once_append_each_event_once_in_order(
+    db: AsyncDatabase[Document], stream: EventStream
+) -> None:
+    """Replicas may each run a relay: both append in `seq` order and the stream skips
+    outbox ids it already has, so the result is one copy of each, in order."""
+    outbox_ids = [await write(db, deal_event(f"D-{i}", 1)) for i in range(20)]
+    relays = [OutboxRelay(db, stream, batch_size=4) for _ in range(2)]
+
+    await asyncio.gather(*(relay.run_once() for relay in relays))
+
+    assert [e.event.outbox_id for e in await read_all(stream, DEALS)] == outbox_ids
+    assert await db[OUTBOX].count_documents({"relayed": False}) == 0
+
+
+async def test_started_relay_keeps_relaying_after_the_outbox_is_dropped(
+    db: AsyncDatabase[Document], stream: EventStream
+) -> None:
+    """Dropping the collection invalidates the change stream; the relay watches again
+    (or polls) and later writes still arrive."""
+    relay = OutboxRelay(db, stream, poll_interval=0.2)
+    first = await write(db, deal_event("D-0", 1))
+    await relay.start()
+    try:
+        await _wait_for_entries(stream, "0", 1)
+        await db[OUTBOX].drop()
+        second = await write(db, deal_event("D-1", 1))
+        entries = await _wait_for_entries(stream, "0", 2)
+    finally:
+        await relay.stop()
+    assert [entry.event.outbox_id for entry in entries] == [first, second]
