@@ -47,16 +47,19 @@ class SubgraphClient:
         max_connections: int = 100,
     ) -> None:
         self.name = name
-        self.url = url
+        self.url = httpx.URL(url)
         self.timeout = timeout
-        self._client = httpx.AsyncClient(
-            headers={**_JSON_HEADERS, **(headers or {})},
-            timeout=httpx.Timeout(timeout),
+        self._headers = {**_JSON_HEADERS, **(headers or {})}
+        self._timeouts = httpx.Timeout(timeout).as_dict()
+        # The transport alone: pooling and keep-alive without the client's per-request
+        # cookie, auth and redirect handling. Subgraph calls are stateless on purpose: a
+        # cookie set during one caller's request must never ride along with another's.
+        self._transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
             limits=httpx.Limits(
                 max_connections=max_connections,
                 max_keepalive_connections=max_connections,
                 keepalive_expiry=30.0,
-            ),
+            )
         )
 
     async def fetch(
@@ -69,11 +72,20 @@ class SubgraphClient:
         body: dict[str, Any] = {"query": operation, "variables": variables}
         if operation_name:
             body["operationName"] = operation_name
+        request = httpx.Request(
+            "POST",
+            self.url,
+            headers={**self._headers, **headers} if headers else self._headers,
+            content=orjson.dumps(body),
+            extensions={"timeout": self._timeouts},
+        )
         try:
             async with asyncio.timeout(self.timeout):
-                response = await self._client.post(
-                    self.url, content=orjson.dumps(body), headers=headers
-                )
+                response = await self._transport.handle_async_request(request)
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
         except (TimeoutError, httpx.TimeoutException):
             return self._failed(
                 ErrorCode.SUBGRAPH_TIMEOUT,
@@ -124,4 +136,4 @@ class SubgraphClient:
         )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()

@@ -46,6 +46,8 @@ class Subgraph:
     mutation: dict[str, Any] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    peers: list[int] = field(default_factory=list)
+    """The client port of each request: equal ports mean a reused keep-alive connection."""
     events: list[tuple[str, str, int]] | None = None
     """(event, subgraph, request number) in order; may be shared by several subgraphs."""
     before: Callable[[dict[str, Any]], Awaitable[None]] | None = None
@@ -77,6 +79,7 @@ class Subgraph:
         number = len(self.requests)
         self.requests.append(body)
         self.headers.append(dict(request.headers))
+        self.peers.append(request.client.port if request.client else -1)
         assert self.events is not None
         self.events.append(("start", self.name, number))
         try:

@@ -85,3 +85,14 @@ async def test_mutation_fetches_run_in_plan_order_and_shape_in_query_order() -> 
     assert log == ["a.m1", "a.m3", "b.m2", "a.m1"]
     assert response == {"data": {"m1": "m1#1", "m3": "m3#2", "m2": "m2#3", "x": "m1#4"}}
     assert list(response["data"]) == ["m1", "m3", "m2", "x"]
+
+
+async def test_sequential_requests_reuse_one_keep_alive_connection() -> None:
+    orders = orders_subgraph()
+    plan = QueryPlan(Fetch("orders", "{ orders { id } }"))
+    document = parse("{ orders { id } }")
+    async with gateway(API_SDL, orders) as executor:
+        for _ in range(3):
+            await executor.execute(plan, document, None, {})
+    assert len(orders.peers) == 3
+    assert len(set(orders.peers)) == 1
