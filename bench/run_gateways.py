@@ -2,16 +2,17 @@
 
 The shape of the public graphql-gateways-benchmark: four static subgraphs (accounts,
 inventory, products, reviews), its nested query, each gateway under load at a fixed number of
-connections from a separate process (wrk). For each gateway in turn: start it on the same
-supergraph, check that it answers the query exactly like the reference oracle (a gateway that
-answers wrongly is reported as such and not loaded), warm up, load, and record requests per
-second, p50/p99 latency and the gateway process tree's CPU seconds per request.
+connections from a separate process (bench/node/load.mjs). For each gateway in turn: start
+it on the same supergraph, check that it answers the query exactly like the reference oracle
+(a gateway that answers wrongly is reported as such and not loaded), warm up, load, and
+record requests per second, p50/p99 latency and the gateway process tree's CPU seconds per
+request.
 
 Prints a markdown table and writes it to bench/results/<UTC timestamp>.md (logs and the run's
 supergraph go to bench/results/<timestamp>/).
 
 Usage: .venv/bin/python bench/run_gateways.py [--gateways partnergraph,apollo,hive]
-       [--duration 15] [--warmup 5] [--connections 32] [--threads 1] [--profile]
+       [--duration 15] [--warmup 5] [--connections 32] [--profile]
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -108,7 +108,7 @@ GATEWAYS: dict[str, GatewaySpec] = {
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
-    """One wrk run against one gateway, with the CPU its process tree used meanwhile."""
+    """One load run against one gateway, with the CPU its process tree used meanwhile."""
 
     requests: int
     seconds: float
@@ -158,22 +158,6 @@ def ensure_npm_packages() -> None:
     )
     if out.returncode != 0:
         raise SystemExit(f"npm install in bench/node failed:\n{out.stdout}{out.stderr}")
-
-
-def ensure_wrk() -> str:
-    """Path of wrk, installed with apt-get when missing."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    print("installing wrk with apt-get ...", flush=True)
-    install = ["apt-get", "install", "-y", "wrk"]
-    if subprocess.run(install, check=False).returncode != 0:
-        subprocess.run(["apt-get", "update"], check=True)
-        subprocess.run(install, check=True)
-    found = shutil.which("wrk")
-    if not found:
-        raise SystemExit("wrk is not installed and apt-get could not install it")
-    return found
 
 
 def ensure_py_spy() -> str:
@@ -324,138 +308,97 @@ def check_answer(url: str, body: bytes, expected: Any) -> tuple[str, int]:
     return "ok", len(answer)
 
 
-def run_wrk(
-    wrk: str, url: str, body_file: Path, length: int, args: argparse.Namespace, seconds: int
-) -> dict[str, Any]:
+def run_load(url: str, body_file: Path, length: int, connections: int, seconds: int) -> Any:
+    """bench/node/load.mjs: closed-loop load that drains at the end (see that file)."""
     command = [
-        wrk,
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "30s",
-        "-s",
-        str(BENCH / "wrk" / "post.lua"),
+        "node",
+        str(NODE_DIR / "load.mjs"),
         url,
-        "--",
         str(body_file),
+        str(connections),
+        str(seconds),
         str(length),
     ]
     out = subprocess.run(command, check=True, capture_output=True, text=True)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def load(
-    wrk: str,
-    url: str,
-    body_file: Path,
-    length: int,
-    args: argparse.Namespace,
-    gateway_pid: int,
-    subgraphs_pid: int,
-) -> LoadResult:
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What every gateway of one run shares."""
+
+    args: argparse.Namespace
+    run_dir: Path
+    supergraph: Path
+    body: bytes
+    body_file: Path
+    expected: Any
+    subgraphs_pid: int
+
+
+def load(run: Run, url: str, length: int, gateway_pid: int) -> LoadResult:
     gateway_before = tree_cpu_seconds(gateway_pid)
-    subgraphs_before = tree_cpu_seconds(subgraphs_pid)
-    stats = run_wrk(wrk, url, body_file, length, args, args.duration)
+    subgraphs_before = tree_cpu_seconds(run.subgraphs_pid)
+    stats = run_load(url, run.body_file, length, run.args.connections, run.args.duration)
     return LoadResult(
         requests=stats["requests"],
-        seconds=stats["duration_us"] / 1e6,
+        seconds=stats["seconds"],
         wrong=stats["wrong"],
         socket_errors=stats["socket_errors"],
-        p50_ms=stats["p50_us"] / 1000,
-        p99_ms=stats["p99_us"] / 1000,
+        p50_ms=stats["p50_ms"],
+        p99_ms=stats["p99_ms"],
         gateway_cpu_s=tree_cpu_seconds(gateway_pid) - gateway_before,
-        subgraphs_cpu_s=tree_cpu_seconds(subgraphs_pid) - subgraphs_before,
+        subgraphs_cpu_s=tree_cpu_seconds(run.subgraphs_pid) - subgraphs_before,
         gateway_rss_bytes=tree_rss_bytes(gateway_pid),
     )
 
 
-def profile(
-    py_spy: str,
-    wrk: str,
-    url: str,
-    body_file: Path,
-    length: int,
-    args: argparse.Namespace,
-    pid: int,
-    out: Path,
-) -> str:
+def profile(run: Run, url: str, length: int, pid: int) -> str:
     """An extra load run with py-spy sampling the gateway; the profile's top entries."""
+    out = run.run_dir / "partnergraph.pyspy.txt"
+    command = [ensure_py_spy(), "record", "--pid", str(pid), "--duration", str(run.args.duration)]
+    command += ["--rate", "200", "--format", "raw", "--nolineno", "--output", str(out)]
     recorder = subprocess.Popen(
-        [
-            py_spy,
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(args.duration),
-            "--rate",
-            "200",
-            "--format",
-            "raw",
-            "--nolineno",
-            "--subprocesses",
-            "--output",
-            str(out),
-        ],
+        command,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    run_wrk(wrk, url, body_file, length, args, args.duration)
-    _, errors = recorder.communicate(timeout=60)
+    run_load(url, run.body_file, length, run.args.connections, run.args.duration)
+    _, errors = recorder.communicate(timeout=120)
     if recorder.returncode != 0 or not out.exists():
         return f"py-spy failed: {errors.decode(errors='replace')[-400:]}"
     return profile_markdown(read_profile(out), 20)
 
 
-def bench_gateway(
-    spec: GatewaySpec,
-    supergraph: Path,
-    run_dir: Path,
-    body: bytes,
-    body_file: Path,
-    expected: Any,
-    wrk: str,
-    subgraphs_pid: int,
-    args: argparse.Namespace,
-) -> tuple[GatewayOutcome, str | None]:
+def bench_gateway(run: Run, spec: GatewaySpec) -> tuple[GatewayOutcome, str | None]:
     """Start, check, warm up, load (and optionally profile) one gateway; always stop it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/graphql"
-    log = run_dir / f"{spec.name}.log"
+    log = run.run_dir / f"{spec.name}.log"
     print(f"== {spec.name} on port {port} (log: {log})", flush=True)
-    process = start(spec.command(supergraph, port), spec.cwd, log, spec.env)
+    process = start(spec.command(run.supergraph, port), spec.cwd, log, spec.env)
     try:
-        problem = wait_until_serving(url, body, process)
+        problem = wait_until_serving(url, run.body, process)
         if problem:
             lines = log.read_text(errors="replace").strip().splitlines()
             last = f" (log: {lines[-1][:160]})" if lines else ""
             print(f"   did not start: {problem}{last}", flush=True)
             return GatewayOutcome(spec.name, f"did not start: {problem}{last}"), None
-        status, length = check_answer(url, body, expected)
+        status, length = check_answer(url, run.body, run.expected)
         print(f"   answer: {status}", flush=True)
         if status != "ok":
             return GatewayOutcome(spec.name, status), None
-        run_wrk(wrk, url, body_file, length, args, args.warmup)
-        result = load(wrk, url, body_file, length, args, process.pid, subgraphs_pid)
+        run_load(url, run.body_file, length, run.args.connections, run.args.warmup)
+        result = load(run, url, length, process.pid)
         print(
             f"   {result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
             f"{result.cpu_ms_per_request:.2f} CPU ms/request",
             flush=True,
         )
         profile_text = None
-        if args.profile and spec.name == "partnergraph":
+        if run.args.profile and spec.name == "partnergraph":
             print("   profiling with py-spy ...", flush=True)
-            profile_text = profile(
-                ensure_py_spy(),
-                wrk,
-                url,
-                body_file,
-                length,
-                args,
-                process.pid,
-                run_dir / "partnergraph.pyspy.txt",
-            )
+            profile_text = profile(run, url, length, process.pid)
         return GatewayOutcome(spec.name, "ok", result), profile_text
     finally:
         stop(process)
@@ -498,7 +441,7 @@ def report(
         f"# Gateway benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"- query: `{query.relative_to(ROOT)}`; {args.connections} connections, "
-        f"{args.threads} wrk thread(s), {args.warmup} s warm-up, {args.duration} s load",
+        f"{args.warmup} s warm-up, {args.duration} s load (then in-flight requests finish)",
         f"- machine: {os.cpu_count()} CPUs ({cpu_model}), load average before: {load_before}",
         f"- PartnerGraph {_git('rev-parse', '--short', 'HEAD')}{dirty}, "
         f"Python {platform.python_version()}; Node {node}, "
@@ -560,7 +503,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per gateway")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per gateway")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -571,10 +513,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     unknown = [name for name in names if name not in GATEWAYS]
     if unknown or not names:
         parser.error(f"unknown gateway(s) {unknown}; choose from {', '.join(GATEWAYS)}")
-    if min(args.duration, args.warmup, args.connections, args.threads) < 1:
-        parser.error("--duration, --warmup, --connections and --threads must be at least 1")
-    if args.threads > args.connections:
-        parser.error("--threads must not exceed --connections")
+    if min(args.duration, args.warmup, args.connections) < 1:
+        parser.error("--duration, --warmup and --connections must be at least 1")
     args.gateway_names = names
     args.query = args.query.resolve()
     return args
@@ -583,7 +523,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     ensure_npm_packages()
-    wrk = ensure_wrk()
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = BENCH / "results" / stamp
@@ -606,23 +545,14 @@ def main(argv: list[str]) -> int:
         BENCH / "subgraphs",
         subgraphs_log,
     )
+    run = Run(args, run_dir, supergraph, body, body_file, expected, subgraphs.pid)
     outcomes: list[GatewayOutcome] = []
     profile_text = None
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     try:
         wait_for_line(subgraphs_log, subgraphs, "ready")
         for name in args.gateway_names:
-            outcome, text = bench_gateway(
-                GATEWAYS[name],
-                supergraph,
-                run_dir,
-                body,
-                body_file,
-                expected,
-                wrk,
-                subgraphs.pid,
-                args,
-            )
+            outcome, text = bench_gateway(run, GATEWAYS[name])
             outcomes.append(outcome)
             profile_text = profile_text or text
     finally:
