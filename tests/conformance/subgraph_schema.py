@@ -134,11 +134,20 @@ def missing_fields(value: Any, tree: FieldTree, path: str = "") -> list[str]:
     if not isinstance(value, dict):
         return [path or "<root>"] if tree else []
     missing: list[str] = []
+    fragments = {k[len(FRAGMENT) :]: t for k, t in tree.items() if k.startswith(FRAGMENT)}
+    typename = value.get("__typename")
+    if typename is not None and typename in fragments:
+        missing += missing_fields(value, fragments[typename], path)
+    elif typename is None and fragments:
+        # Representations may omit __typename inside a required selection (Apollo does):
+        # then one of the type conditions must be fully present.
+        options = [missing_fields(value, t, path) for t in fragments.values()]
+        if all(options):
+            missing += min(options, key=len)
     for name, subtree in tree.items():
         if name.startswith(FRAGMENT):
-            if value.get("__typename") in (None, name[len(FRAGMENT) :]):
-                missing += missing_fields(value, subtree, path)
-        elif name not in value:
+            continue
+        if name not in value:
             missing.append(path + name)
         elif subtree:
             missing += missing_fields(value[name], subtree, path + name + ".")
