@@ -106,6 +106,7 @@ def fetch_node(
         operation_kind=kind,
         variable_usages=variables,
         requires=group.inputs.to_selections() if group.is_entity else (),
+        input_rewrites=tuple(group.input_rewrites),
     )
     return Flatten(group.path, fetch) if group.path or group.is_entity else fetch
 

@@ -10,7 +10,7 @@ from itertools import count
 
 from gateway.planner.errors import PlanningError
 from gateway.planner.operation import Cond, Conds
-from gateway.planner.plan import FieldSelection, InlineFragment, Selection
+from gateway.planner.plan import FieldSelection, InlineFragment, Rewrite, Selection
 
 
 @dataclass(eq=False)
@@ -162,6 +162,10 @@ class FetchGroup:
     inputs: SelectionBuild = field(default_factory=SelectionBuild)
     parents: set[FetchGroup] = field(default_factory=set)
     conditions: frozenset[Cond] | None = None
+    input_rewrites: dict[Rewrite, None] = field(default_factory=dict)  # ordered set
+    # Fetches the concrete `__typename` a client asked for where the data so far only has
+    # an interface object's name: useful even if it selects nothing else.
+    resolves_typename: bool = False
     id: int = field(default_factory=lambda: next(_ids))
 
     @property
@@ -231,7 +235,10 @@ class FetchGraph:
         useless = [
             g
             for g in self.groups
-            if g.is_entity and g.selection.only_typename() and not self.children(g)
+            if g.is_entity
+            and g.selection.only_typename()
+            and not g.resolves_typename
+            and not self.children(g)
         ]
         for group in useless:
             self._remove(group)
@@ -269,6 +276,8 @@ class FetchGraph:
     def _merge(self, group: FetchGroup, into: FetchGroup) -> None:
         into.selection.merge(group.selection)
         into.inputs.merge(group.inputs)
+        into.input_rewrites.update(group.input_rewrites)
+        into.resolves_typename |= group.resolves_typename
         if group.conditions is not None:
             into.note_conditions(tuple(group.conditions))
         self.groups.remove(group)

@@ -120,7 +120,7 @@ class QueryGraph:
         if field_meta is None:
             raise PlanningError(f"{type_name}.{field} is not in the supergraph")
         if not field_meta.graphs:
-            return tuple(g for g in meta.graphs if not self.is_interface_object(type_name, g))
+            return tuple(meta.graphs)
         overridden: dict[str, str | None] = {
             g.override: g.override_label for g in field_meta.graphs if g.override
         }
@@ -200,6 +200,27 @@ class QueryGraph:
                 if not self.fields_local(child, node.selection_set, graph, below):
                     return False
         return True
+
+    def interface_object_owner(self, type_name: str, field: str) -> tuple[str, str] | None:
+        """For an object type's field that only an interface object resolves: (interface,
+        subgraph where that interface is an object and resolves the field)."""
+        type_ = self.schema.get_type(type_name)
+        for interface in getattr(type_, "interfaces", ()):
+            if field not in interface.fields:
+                continue
+            for graph in self.field_graphs(interface.name, field):
+                if self.is_interface_object(interface.name, graph):
+                    return interface.name, graph
+        return None
+
+    def concrete_graphs(self, type_name: str) -> list[str]:
+        """Subgraphs that know the implementations of an entity interface (it is a real
+        interface there, with a resolvable key): they can tell the concrete `__typename`."""
+        return [
+            graph
+            for graph in self.meta(type_name).graphs
+            if not self.is_interface_object(type_name, graph) and self.entry_keys(type_name, graph)
+        ]
 
     # --- key edges -----------------------------------------------------------------------
 

@@ -17,7 +17,8 @@ from graphql import FieldNode, InlineFragmentNode, SelectionSetNode, print_ast
 from gateway.planner.errors import PlanningError
 from gateway.planner.fetch_graph import FetchGraph, FetchGroup, SelectionBuild
 from gateway.planner.operation import Conds, OpField, OpFragment, OpSelection
-from gateway.planner.query_graph import Provided, QueryGraph
+from gateway.planner.plan import ValueSetter
+from gateway.planner.query_graph import Hop, Provided, QueryGraph
 
 Path = tuple[str, ...]
 Groups = set[FetchGroup]
@@ -34,10 +35,12 @@ class Traversal:
 
     # --- roots -------------------------------------------------------------------------
 
-    def plan_root(self, root_type: str, fields: Sequence[OpField]) -> None:
+    def plan_root(self, root_type: str, fields: Sequence[OpField], split: bool = True) -> None:
         """Plan root fields, each from the subgraph that serves it (and its subtree) with the
-        fewest fetches; fields with one possible subgraph are placed first."""
-        choice: dict[int, str] = {}
+        fewest fetches; fields with one possible subgraph are placed first. A shareable root
+        field whose subtree no single subgraph has is split into parallel root fetches when
+        that needs no more fetches than jumping (never for mutations: `split=False`)."""
+        plans: dict[int, list[tuple[str, OpField]]] = {}
         chosen: set[str] = {g.subgraph for g in self.fetches.groups if not g.parents}
         ordered = sorted(
             range(len(fields)), key=lambda i: len(self._root_candidates(root_type, fields[i]))
@@ -45,18 +48,54 @@ class Traversal:
         for index in ordered:
             field = fields[index]
             candidates = self._root_candidates(root_type, field)
-            choice[index] = min(
-                candidates,
-                key=lambda c: (
-                    (0 if c in chosen else 1) + self._subtree_cost(root_type, field, c, None),
-                    self.graph.subgraph_order[c],
-                ),
+            costs = {
+                c: (0 if c in chosen else 1) + self._subtree_cost(root_type, field, c, None)
+                for c in candidates
+            }
+            best = min(candidates, key=lambda c: (costs[c], self.graph.subgraph_order[c]))
+            parts = self._split(root_type, field, candidates, chosen) if split else None
+            if parts is not None and costs[best] > 0:
+                new_fetches = sum(1 for c in parts if c not in chosen)
+                if new_fetches <= costs[best]:
+                    plans[index] = [
+                        (c, _with_selections(field, tuple(sels))) for c, sels in parts.items()
+                    ]
+                    chosen |= set(parts)
+                    continue
+            plans[index] = [(best, field)]
+            chosen.add(best)
+        for index in range(len(fields)):
+            for subgraph, part in plans[index]:
+                group = self.fetches.root(subgraph, root_type)
+                group.note_conditions(part.conditions)
+                self.plan_field(group, group.selection, root_type, part, (), (), None)
+
+    def _split(
+        self, root_type: str, field: OpField, candidates: tuple[str, ...], chosen: set[str]
+    ) -> dict[str, list[OpSelection]] | None:
+        """Share out a root field's sub-selections among the subgraphs that resolve it, each
+        part needing no further fetch; None when that is impossible or pointless."""
+        if len(candidates) < 2 or not field.selections:
+            return None
+        child_type, _ = self.graph.field_type(root_type, field.name)
+        parts: dict[str, list[OpSelection]] = {}
+        for selection in field.selections:
+            local = [
+                c
+                for c in candidates
+                if self.estimator.estimate(
+                    child_type, c, (selection,), self.graph.provides(root_type, field.name, c)
+                )
+                == 0
+            ]
+            if not local:
+                return None
+            target = min(
+                local,
+                key=lambda c: (c not in parts, c not in chosen, self.graph.subgraph_order[c]),
             )
-            chosen.add(choice[index])
-        for index, field in enumerate(fields):
-            group = self.fetches.root(choice[index], root_type)
-            group.note_conditions(field.conditions)
-            self.plan_field(group, group.selection, root_type, field, (), (), None)
+            parts.setdefault(target, []).append(selection)
+        return parts if len(parts) > 1 else None
 
     def _root_candidates(self, root_type: str, field: OpField) -> tuple[str, ...]:
         candidates = self.graph.field_graphs(root_type, field.name)
@@ -80,9 +119,16 @@ class Traversal:
         """Plan `selections` at `type_name`, in `group` where possible (adding to `sel`).
         Returns every group that received something."""
         touched: Groups = set()
-        pending: list[OpField] = []
+        pending: list[OpSelection] = []
+        # Where this subgraph sees an interface as an object (@interfaceObject), it cannot
+        # tell the concrete type: `__typename` and type conditions are answered elsewhere.
+        opaque = self.graph.is_abstract(type_name) and self.graph.is_interface_object(
+            type_name, group.subgraph
+        )
         for selection in selections:
-            if isinstance(selection, OpFragment):
+            if opaque and (isinstance(selection, OpFragment) or selection.name == "__typename"):
+                pending.append(selection)
+            elif isinstance(selection, OpFragment):
                 touched |= self.plan_fragment(
                     group, sel, type_name, selection, path, conds, provided
                 )
@@ -92,6 +138,8 @@ class Traversal:
                     response_key=selection.response_key,
                     conditions=selection.conditions,
                 )
+                if group.is_entity and self.graph.is_abstract(type_name):
+                    group.resolves_typename = True
                 touched.add(group)
             elif self._resolves_here(group, type_name, selection, provided, satisfied):
                 touched |= self.plan_field(group, sel, type_name, selection, path, conds, provided)
@@ -240,22 +288,34 @@ class Traversal:
         group: FetchGroup,
         sel: SelectionBuild,
         type_name: str,
-        fields: list[OpField],
+        items: list[OpSelection],
         path: Path,
         conds: Conds,
         provided: Provided | None,
     ) -> Groups:
-        """Plan fields `group` cannot resolve: by subgraph, through key jumps."""
+        """Plan what `group` cannot resolve: by subgraph, through key jumps."""
         graph = self.graph
         if graph.is_abstract(type_name):
-            # Not resolvable on the abstract type here: ask each possible type instead.
-            touched: Groups = set()
-            for member in graph.possible_types(type_name, group.subgraph):
-                touched |= self.plan_selections(
-                    group, sel.fragment(member), member, fields, path, conds, provided
-                )
+            return self._plan_elsewhere_abstract(
+                group, sel, type_name, items, path, conds, provided
+            )
+        fields = [item for item in items if isinstance(item, OpField)]
+        touched: Groups = set()
+        # Fields only an @interfaceObject resolves: jump to it as the interface.
+        through_interface: dict[tuple[str, str], list[OpField]] = {}
+        for field in fields:
+            if not graph.field_graphs(type_name, field.name):
+                owner = graph.interface_object_owner(type_name, field.name)
+                if owner is None:
+                    raise PlanningError(self._unreachable(group, type_name, field))
+                through_interface.setdefault(owner, []).append(field)
+        for (interface, target), batch in through_interface.items():
+            touched |= self.jump(
+                group, sel, type_name, target, batch, path, conds, provided, entity_type=interface
+            )
+        fields = [f for f in fields if graph.field_graphs(type_name, f.name)]
+        if not fields:
             return touched
-        touched = set()
         for target, batch in self._choose_targets(group, type_name, fields, provided).items():
             plain = [f for f in batch if graph.requires(type_name, f.name, target) is None]
             if plain:
@@ -265,6 +325,63 @@ class Traversal:
                     touched |= self.plan_requires(
                         group, sel, type_name, field, target, path, conds, provided
                     )
+        return touched
+
+    def _plan_elsewhere_abstract(
+        self,
+        group: FetchGroup,
+        sel: SelectionBuild,
+        type_name: str,
+        items: list[OpSelection],
+        path: Path,
+        conds: Conds,
+        provided: Provided | None,
+    ) -> Groups:
+        """At an interface or union: jump at the abstract type itself where it is an entity
+        (interface entities, interface objects), else ask each possible type here."""
+        graph = self.graph
+        source = group.subgraph
+        by_target: dict[str, list[OpSelection]] = {}
+        requiring: list[tuple[OpField, str]] = []
+        per_member: list[OpSelection] = []
+        for item in items:
+            if isinstance(item, OpField) and item.name != "__typename":
+                owners = graph.field_graphs(type_name, item.name)
+            else:
+                owners = tuple(graph.concrete_graphs(type_name))
+            reachable = [
+                o for o in owners if o != source and graph.route(type_name, source, o, provided)
+            ]
+            reachable.sort(key=lambda o: (o not in by_target, graph.subgraph_order[o]))
+            if reachable:
+                target = reachable[0]
+                if (
+                    isinstance(item, OpField)
+                    and item.name != "__typename"
+                    and graph.requires(type_name, item.name, target)
+                ):
+                    requiring.append((item, target))
+                else:
+                    by_target.setdefault(target, []).append(item)
+            elif graph.is_interface_object(type_name, source) or not isinstance(item, OpField):
+                raise PlanningError(
+                    f"cannot resolve {item} on {type_name} from {source}: no subgraph that "
+                    f"knows the implementations of {type_name} can be reached"
+                )
+            else:
+                per_member.append(item)
+        touched: Groups = set()
+        for target, batch in by_target.items():
+            touched |= self.jump(group, sel, type_name, target, batch, path, conds, provided)
+        for field, target in requiring:
+            touched |= self.plan_requires(
+                group, sel, type_name, field, target, path, conds, provided
+            )
+        if per_member:
+            for member in graph.possible_types(type_name, source):
+                touched |= self.plan_selections(
+                    group, sel.fragment(member), member, per_member, path, conds, provided
+                )
         return touched
 
     def _choose_targets(
@@ -323,16 +440,28 @@ class Traversal:
         sel: SelectionBuild,
         type_name: str,
         target: str,
-        fields: list[OpField],
+        fields: Sequence[OpSelection],
         path: Path,
         conds: Conds,
         provided: Provided | None,
+        entity_type: str | None = None,
     ) -> Groups:
-        """Plan `fields` in `target`, entered from `group` at `path`."""
-        batch = _common(_and(conds, f.conditions) for f in fields)
-        child, hops = self.enter(group, sel, type_name, target, path, provided, batch)
-        entry = child.selection if child.root_type else child.selection.fragment(type_name)
-        return hops | self.plan_selections(child, entry, type_name, fields, path, conds, None)
+        """Plan `fields` in `target`, entered from `group` at `path` (as `entity_type` there,
+        when that is an interface object the current type implements)."""
+        batch = _common(_and(conds, getattr(f, "conditions", ())) for f in fields)
+        child, hops = self.enter(
+            group, sel, type_name, target, path, provided, batch, entity_type=entity_type
+        )
+        if child.root_type:
+            entry, entity = child.selection, type_name
+        else:
+            entity = entity_type or type_name
+            entry = child.selection.fragment(entity)
+            if self.graph.is_abstract(entity) and not self.graph.is_interface_object(
+                entity, target
+            ):
+                entry.add_typename()  # the concrete type, for fragments and the client
+        return hops | self.plan_selections(child, entry, entity, fields, path, conds, None)
 
     def enter(
         self,
@@ -344,6 +473,7 @@ class Traversal:
         provided: Provided | None,
         conds: Conds,
         waits_for: Groups | None = None,
+        entity_type: str | None = None,
     ) -> tuple[FetchGroup, Groups]:
         """Get the group that continues in `target` at `path` (through intermediate
         subgraphs if needed), making each source select `__typename` and the key. With
@@ -353,8 +483,17 @@ class Traversal:
             child = self.fetches.child(group, target, path, root_type=type_name)
             child.note_conditions(conds)
             return child, {child}
-        route = self.graph.route(type_name, group.subgraph, target, provided)
-        if route is None:
+        entity = entity_type or type_name
+        if entity != type_name:
+            route: tuple[Hop, ...] | None = tuple(
+                Hop(target, key)
+                for key in self.graph.entry_keys(entity, target)[:1]
+                if key.selection is not None
+                and self.graph.fields_local(type_name, key.selection, group.subgraph, provided)
+            )
+        else:
+            route = self.graph.route(type_name, group.subgraph, target, provided)
+        if not route:
             raise PlanningError(
                 f"cannot jump from {group.subgraph} to {target} at {type_name}: no @key of "
                 f"{type_name} in {target} has fields that {group.subgraph} can provide"
@@ -375,8 +514,12 @@ class Traversal:
             inputs.add_typename()
             current_sel.add_typename()
             self._add_key(current_sel, inputs, type_name, hop.key.selection)
+            if self.graph.is_interface_object(entity, hop.graph):
+                # That subgraph knows the interface, not the implementation: send its name.
+                rewrite = ValueSetter((f"... on {type_name}", "__typename"), entity)
+                child.input_rewrites[rewrite] = None
             on_the_way |= {current, child}
-            current, current_sel = child, child.selection.fragment(type_name)
+            current, current_sel = child, child.selection.fragment(entity)
         return current, on_the_way
 
     def _add_key(
@@ -567,6 +710,17 @@ def field_set_selections(
             children_sel = tuple(field_set_selections(graph, child, node.selection_set, ()))
         out.append(OpField(name, name, _arguments(node), conditions, children_sel))
     return out
+
+
+def _with_selections(field: OpField, selections: tuple[OpSelection, ...]) -> OpField:
+    return OpField(
+        field.response_key,
+        field.name,
+        field.arguments,
+        field.conditions,
+        selections,
+        field.variables,
+    )
 
 
 def _arguments(node: FieldNode) -> str:
