@@ -25,6 +25,8 @@ GraphQLErrorDict = dict[str, Any]
 
 
 class ErrorCode(StrEnum):
+    UNKNOWN_OPERATION = "UNKNOWN_OPERATION"
+    """The operation name is not in the document, or its kind has no root type."""
     SUBGRAPH_UNAVAILABLE = "SUBGRAPH_UNAVAILABLE"
     """The subgraph could not be reached (connection refused, reset, no URL configured)."""
     SUBGRAPH_TIMEOUT = "SUBGRAPH_TIMEOUT"

@@ -21,7 +21,6 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
@@ -89,6 +88,16 @@ class Executor:
         calls (e.g. the signed principal)."""
         info = self._document_info(document)
         operation = info.operation(operation_name)
+        root_type = (
+            None if operation is None else self.api_schema.get_root_type(operation.operation)
+        )
+        if operation is None or root_type is None:
+            message = (
+                f"The document has no operation named {operation_name!r}."
+                if operation is None
+                else f"This graph does not support {operation.operation.value} operations."
+            )
+            return {"errors": [gateway_error(ErrorCode.UNKNOWN_OPERATION, message)]}
         run = _PlanRun(self, operation, info.fragments, variables, headers)
         if plan.node is not None:
             await run.node(plan.node)
@@ -108,7 +117,7 @@ class Executor:
             memo=info.memo(operation, variables),
             local=local,
         )
-        data = shaping.shape_root(self._root_type(operation), operation.selection_set, run.data)
+        data = shaping.shape_root(root_type, operation.selection_set, run.data)
         response: dict[str, Any] = {"data": data}
         if run.errors:
             response["errors"] = run.errors
@@ -119,12 +128,6 @@ class Executor:
 
     async def aclose(self) -> None:
         await asyncio.gather(*(client.aclose() for client in self._clients.values()))
-
-    def _root_type(self, operation: OperationDefinitionNode) -> GraphQLObjectType:
-        root = self.api_schema.get_root_type(operation.operation)
-        if root is None:
-            raise ValueError(f"the API schema has no {operation.operation.value} type")
-        return root
 
     def _document_info(self, document: DocumentNode) -> _DocumentInfo:
         info = self._documents.get(id(document))
@@ -158,13 +161,10 @@ class _DocumentInfo:
         sets = [d.selection_set for d in (*operations.values(), *fragments.values())]
         return cls(weakref.ref(document), operations, fragments, condition_variables(sets))
 
-    def operation(self, name: str | None) -> OperationDefinitionNode:
+    def operation(self, name: str | None) -> OperationDefinitionNode | None:
         if name is None and len(self.operations) == 1:
             return next(iter(self.operations.values()))
-        operation = self.operations.get(name)
-        if operation is None:
-            raise ValueError(f"the document has no operation named {name!r}")
-        return operation
+        return self.operations.get(name)
 
     def memo(self, operation: OperationDefinitionNode, variables: Mapping[str, Any]) -> FieldMemo:
         name = operation.name.value if operation.name else None

@@ -143,3 +143,19 @@ def test_a_wrongly_shaped_value_is_null_with_an_error() -> None:
         ["order", "account"],
         ["order", "items", 0, "weight"],
     ]
+
+
+async def test_an_unknown_operation_name_is_a_request_error() -> None:
+    executor = Executor(build_schema(API_SDL), {})
+    try:
+        document = parse("query A { __typename } query B { __typename }")
+        unknown = await executor.execute(QueryPlan(None), document, "C", {})
+        unnamed = await executor.execute(QueryPlan(None), document, None, {})
+        subscription = await executor.execute(
+            QueryPlan(None), parse("subscription { __typename }"), None, {}
+        )
+    finally:
+        await executor.aclose()
+    for response in (unknown, unnamed, subscription):
+        assert "data" not in response
+        assert [e["extensions"]["code"] for e in response["errors"]] == ["UNKNOWN_OPERATION"]
