@@ -143,7 +143,8 @@ def missing_fields(value: Any, tree: FieldTree, path: str = "") -> list[str]:
         # then one of the type conditions must be fully present.
         options = [missing_fields(value, t, path) for t in fragments.values()]
         if all(options):
-            missing += min(options, key=len)
+            options.sort(key=len)
+            missing += options[0]
     for name, subtree in tree.items():
         if name.startswith(FRAGMENT):
             continue

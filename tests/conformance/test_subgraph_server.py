@@ -216,3 +216,34 @@ def test_corpus_is_complete() -> None:
         assert "placeholder.invalid" not in with_urls(subgraph_set.supergraph_sdl(), urls)
         for case in subgraph_set.cases:
             assert case.expect is not None or case.name in reference, case.id
+
+
+def test_required_selection_with_type_conditions() -> None:
+    sdl = """
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.9",
+      import: ["@key", "@external", "@requires"])
+    type Shelf @key(fields: "id") {
+      id: ID!
+      items: [Media!]! @external
+      total: String @requires(fields: "items { ... on Book { pages } ... on Movie { minutes } }")
+    }
+    interface Media { id: ID! }
+    type Book implements Media @key(fields: "id") { id: ID! pages: Int! @external }
+    type Movie implements Media @key(fields: "id") { id: ID! minutes: Int! @external }
+    """
+    data = {"entities": {"Shelf": [{"id": "s", "total": {"__format": "{items[1][minutes]}"}}]}}
+    shelf = StrictSubgraph(build_subgraph_schema("stats", sdl), data, Recorder())
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Shelf { total } } }"
+
+    def run(items: list[dict[str, Any]]) -> dict[str, Any]:
+        reps = [{"__typename": "Shelf", "id": "s", "items": items}]
+        return shelf.execute({"query": query, "variables": {"r": reps}})
+
+    typed = run([{"__typename": "Book", "pages": 1}, {"__typename": "Movie", "minutes": 2}])
+    assert typed == {"data": {"_entities": [{"total": "2"}]}}
+    untyped = run([{"pages": 1}, {"minutes": 2}])  # Apollo omits __typename here
+    assert untyped == {"data": {"_entities": [{"total": "2"}]}}
+    wrong = run([{"__typename": "Book", "minutes": 1}, {"__typename": "Movie", "minutes": 2}])
+    assert codes(wrong) == ["STRICT_MISSING_REQUIRES"]
+    empty = run([{}, {"minutes": 2}])
+    assert codes(empty) == ["STRICT_MISSING_REQUIRES"]
