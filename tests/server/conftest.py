@@ -1,4 +1,9 @@
-"""Fixtures for the serving tests: a gateway over the test supergraph, an HTTP client."""
+"""Fixtures for the serving tests: a gateway over the test supergraph, an HTTP client.
+
+Building a gateway takes a noticeable fraction of a second, so `gateway` hands out one
+shared gateway per configuration (tests override `config` to change it). Tests that close
+their gateway use `fresh_gateway`.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +23,23 @@ def config() -> GatewayConfig:
     return GatewayConfig()
 
 
+@pytest.fixture(scope="session")
+async def shared_gateways() -> AsyncIterator[dict[GatewayConfig, Gateway]]:
+    gateways: dict[GatewayConfig, Gateway] = {}
+    yield gateways
+    for gateway in gateways.values():
+        await gateway.aclose()
+
+
 @pytest.fixture
-async def gateway(config: GatewayConfig) -> AsyncIterator[Gateway]:
+def gateway(config: GatewayConfig, shared_gateways: dict[GatewayConfig, Gateway]) -> Gateway:
+    if config not in shared_gateways:
+        shared_gateways[config] = Gateway.from_sdl(supergraph_sdl(), config)
+    return shared_gateways[config]
+
+
+@pytest.fixture
+async def fresh_gateway(config: GatewayConfig) -> AsyncIterator[Gateway]:
     gateway = Gateway.from_sdl(supergraph_sdl(), config)
     yield gateway
     await gateway.aclose()

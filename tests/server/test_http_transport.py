@@ -12,6 +12,7 @@ from serving_support import GRAPHQL_RESPONSE_JSON, codes
 
 from gateway.config import GatewayConfig, Limits
 from gateway.gateway import Gateway
+from gateway.server import create_app
 from gateway.server.view import negotiate
 
 NEW_STYLE = {"accept": GRAPHQL_RESPONSE_JSON}
@@ -168,29 +169,24 @@ async def test_graphiql_for_browsers(client: httpx.AsyncClient) -> None:
     assert "graphiql" in response.text.lower()
 
 
-async def test_graphiql_can_be_turned_off() -> None:
-    from serving_support import supergraph_sdl
-
-    from gateway.server import create_app
-
-    gateway = Gateway.from_sdl(supergraph_sdl(), GatewayConfig(graphiql=False))
-    transport = httpx.ASGITransport(app=create_app(gateway))
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-        response = await client.get("/graphql", headers={"accept": "text/html"})
-    await gateway.aclose()
+@pytest.mark.parametrize("config", [GatewayConfig(graphiql=False)])
+async def test_graphiql_can_be_turned_off(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", headers={"accept": "text/html"})
     assert "graphiql" not in response.text.lower()
     assert response.status_code == 404
 
 
-async def test_health_and_readiness(client: httpx.AsyncClient, gateway: Gateway) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "alive"}
-    ready = await client.get("/readyz")
-    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+async def test_health_and_readiness(fresh_gateway: Gateway) -> None:
+    transport = httpx.ASGITransport(app=create_app(fresh_gateway))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        assert (await client.get("/healthz")).json() == {"status": "alive"}
+        ready = await client.get("/readyz")
+        assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
 
-    await gateway.aclose()  # what shutting down does
-    assert (await client.get("/healthz")).status_code == 200
-    not_ready = await client.get("/readyz")
-    assert (not_ready.status_code, not_ready.json()) == (503, {"status": "not ready"})
+        await fresh_gateway.aclose()  # what shutting down does
+        assert (await client.get("/healthz")).status_code == 200
+        not_ready = await client.get("/readyz")
+        assert (not_ready.status_code, not_ready.json()) == (503, {"status": "not ready"})
 
 
 # --- body limit ----------------------------------------------------------------------------

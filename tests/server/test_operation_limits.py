@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from graphql import get_introspection_query, parse
+from graphql import (
+    FragmentDefinitionNode,
+    OperationDefinitionNode,
+    get_introspection_query,
+    parse,
+)
 from serving_support import GRAPHQL_RESPONSE_JSON, codes
 
 from gateway.config import ConfigError, GatewayConfig, Limits
@@ -19,8 +24,10 @@ TIGHT = GatewayConfig(limits=Limits(max_depth=3, max_aliases=2, max_tokens=40, m
 
 def shape_of(query: str) -> Shape:
     document = parse(query)
-    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
-    operation = next(d for d in document.definitions if d.kind == "operation_definition")
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
     return measure(operation.selection_set, fragments.get)
 
 
