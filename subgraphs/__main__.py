@@ -16,7 +16,6 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Iterator
-from types import ModuleType
 from typing import Any
 
 import uvicorn
@@ -28,13 +27,7 @@ from resolvers.indexes import ensure_indexes
 from resolvers.mongo import connect, database
 from resolvers.partners import PARTNERS
 from resolvers.seed import seed
-from subgraphs.deals import app as deals_app
-from subgraphs.inventory import app as inventory_app
-from subgraphs.partners import app as partners_app
-
-APPS: dict[str, ModuleType] = {
-    module.NAME: module for module in (partners_app, deals_app, inventory_app)
-}
+from subgraphs.registry import SUBGRAPHS as APPS
 
 
 class _Server(uvicorn.Server):

@@ -11,29 +11,22 @@ import sys
 
 import orjson
 
-from subgraphs.deals.schema import schema as deals
-from subgraphs.inventory.schema import schema as inventory
-from subgraphs.partners.schema import schema as partners
-
-SUBGRAPHS = {
-    "partners": (partners, "http://127.0.0.1:4001/graphql"),
-    "deals": (deals, "http://127.0.0.1:4002/graphql"),
-    "inventory": (inventory, "http://127.0.0.1:4003/graphql"),
-}
+from subgraphs.common.schema import SubgraphSchema
+from subgraphs.registry import SUBGRAPHS, demo_url
 
 
 def subgraph_sdl(name: str) -> str:
     """What the subgraph answers to `{ _service { sdl } }`."""
-    schema, _url = SUBGRAPHS[name]
+    schema: SubgraphSchema = SUBGRAPHS[name].schema
     result = schema.execute_sync("{ _service { sdl } }")
-    assert result.data is not None, result.errors
+    if result.data is None:
+        raise RuntimeError(f"{name} did not print its SDL: {result.errors}")
     return str(result.data["_service"]["sdl"])
 
 
 def main() -> None:
     services = [
-        {"name": name, "url": url, "sdl": subgraph_sdl(name)}
-        for name, (_schema, url) in SUBGRAPHS.items()
+        {"name": name, "url": demo_url(name), "sdl": subgraph_sdl(name)} for name in SUBGRAPHS
     ]
     sys.stdout.write(orjson.dumps(services, option=orjson.OPT_INDENT_2).decode() + "\n")
 

@@ -63,3 +63,22 @@ async def test_concurrent_reservations_never_oversell(
     assert after["reserved"] == item["reserved"] + quantity * len(succeeded)
     assert after["on_hand"] - after["reserved"] >= 0
     assert len(await outbox(seeded)) == len(succeeded)
+
+
+async def test_concurrent_registrations_first_wins(
+    deals: Subgraph, seeded: AsyncDatabase[Document]
+) -> None:
+    """Two partners register the same customer and product at once: one gets the deal."""
+    register = "mutation ($i: RegisterDealInput!) { registerDeal(input: $i) { id } }"
+    inputs = [
+        {"customer": "Zephyr Robotics", "productSku": "NW-SW-2048", "partnerId": partner,
+         "amount": 500.0, "expectedClose": "2026-05-01"}
+        for partner in ("P-R01", "P-D02")
+    ]  # fmt: skip
+    results = await asyncio.gather(*(deals.post(register, {"i": i}) for i in inputs))
+    codes = sorted(r["errors"][0]["extensions"]["code"] for r in results if "errors" in r)
+    assert codes == ["CONFLICT"]
+    created = [r["data"]["registerDeal"]["id"] for r in results if "errors" not in r]
+    assert created == ["D-000121"]
+    assert await seeded["deals"].count_documents({"customer": "Zephyr Robotics"}) == 1
+    assert [e["key"] for e in await outbox(seeded)] == [{"id": "D-000121"}]
