@@ -54,6 +54,7 @@ def test_provides_on_a_union_member_is_local() -> None:
 def test_field_only_on_an_interface_object_rewrites_the_typename() -> None:
     result = plan("media", "{ media { title stars } }")
     (_, search), (path, ratings) = fetches(result)
+    assert "media { __typename title id }" in search.operation
     assert path == ("media", "@")
     assert [str(s) for s in ratings.requires] == ["... on Media { __typename id }"]
     assert ratings.input_rewrites == (ValueSetter(("... on Media", "__typename"), "Media"),)

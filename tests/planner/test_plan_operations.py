@@ -98,7 +98,10 @@ def test_subscriptions_are_refused_with_a_clear_error() -> None:
 
 
 def test_plans_are_deterministic() -> None:
-    query = "{ topReviews { body author { name } editor { name org { title } } product { name inStock shippingEstimate } } }"
+    query = (
+        "{ topReviews { body author { name } editor { name org { title } } "
+        "product { name inStock shippingEstimate } } }"
+    )
     first = QueryPlanner(supergraph("shop")).plan(parse(query))
     second = QueryPlanner(supergraph("shop")).plan(parse(query))
     assert str(first) == str(second)
