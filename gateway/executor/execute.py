@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -229,7 +229,7 @@ class _PlanRun:
         prefix = positions[0][1] if len(positions) == 1 else cut_before_list(path)
         response = await self._send(fetch, self._forwarded_variables(fetch))
         if response.failure is not None:
-            self._add(response.failure, prefix)
+            self._fail(response.failure, ())
         for error in response.errors:
             error_path = subgraph_path(error)
             at = prefix if error_path is None or len(positions) > 1 else (*prefix, *error_path)
@@ -253,7 +253,7 @@ class _PlanRun:
         response = await self._send(fetch, variables)
         at_flatten = cut_before_list(path)
         if response.failure is not None:
-            self._add(response.failure, at_flatten)
+            self._fail(response.failure, (at_flatten,))
             return
         for error in response.errors:
             error_path = subgraph_path(error)
@@ -280,7 +280,7 @@ class _PlanRun:
                 f"{len(entities.representations)} representations; its fields are null.",
                 service=fetch.service,
             )
-            self._add(failure, at_flatten)
+            self._fail(failure, (at_flatten,))
             return
         for i, result in enumerate(results):
             if not isinstance(result, dict):
@@ -316,6 +316,13 @@ class _PlanRun:
         else:
             error.pop("path", None)
         self.covered.add(trimmed)
+        self.errors.append(error)
+
+    def _fail(self, error: GraphQLErrorDict, covers: Iterable[Path]) -> None:
+        """Record a fetch that failed as a whole. Like Apollo, its error has no path (it is
+        about the fetch, not one field); the paths it leaves null are explained by it."""
+        error.pop("path", None)
+        self.covered.update(covers)
         self.errors.append(error)
 
 

@@ -137,7 +137,7 @@ async def test_http_500_gives_partial_data_one_error_and_skips_dependants() -> N
         }
     }
     assert codes(response) == ["SUBGRAPH_BAD_RESPONSE"]
-    assert response["errors"][0]["path"] == ["order", "items"]
+    assert "path" not in response["errors"][0]  # about the fetch, not a field (as Apollo)
     assert response["errors"][0]["extensions"]["http"] == {"status": 500}
     assert shipping.requests == []
 
@@ -243,7 +243,7 @@ async def test_slow_subgraph_hits_the_timeout_and_the_rest_is_answered() -> None
             release.set()
     assert response["data"]["order"]["items"][1] == {"sku": "p2", "weight": None}
     assert codes(response) == ["SUBGRAPH_TIMEOUT"]
-    assert response["errors"][0]["path"] == ["order", "items"]
+    assert "path" not in response["errors"][0]
     assert response["errors"][0]["extensions"]["service"] == "catalog"
 
 
@@ -302,3 +302,13 @@ async def test_root_fetch_errors_keep_their_path_trimmed_to_the_query() -> None:
         ["order", "note"],
         ["order", "items", 0],  # `sku` was added by the planner: trimmed away
     ]
+
+
+async def test_a_failed_fetch_explains_the_non_null_fields_it_leaves_null() -> None:
+    """One error for the failed fetch; the nulls it causes bubble without errors of their own."""
+    catalog = catalog_subgraph(respond=answer(b"busy", 503, "text/plain"))
+    document = parse("query Q($id: ID!) { order(id: $id) { id items { name } } }")
+    async with gateway(API_SDL, orders_subgraph(), catalog) as executor:
+        response = await executor.execute(items_plan(), document, "Q", {"id": "o1"})
+    assert response["data"] == {"order": None}
+    assert codes(response) == ["SUBGRAPH_BAD_RESPONSE"]
