@@ -14,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from resolvers.deals import DEALS
 from resolvers.inventory import INVENTORY, WAREHOUSES
+from resolvers.outbox import ensure_outbox_indexes
 from resolvers.partners import PARTNERS, PRODUCTS
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -46,3 +47,4 @@ async def ensure_indexes(db: AsyncDatabase[Any]) -> None:
             await db.create_collection(name)
     for collection, models in INDEXES.items():
         await db[collection].create_indexes(models)
+    await ensure_outbox_indexes(db)  # the subgraphs write the outbox the relay reads
