@@ -92,5 +92,5 @@ def _copy(error: GraphQLError) -> GraphQLError:
         error.message,
         source=error.source,
         positions=error.positions,
-        extensions=error.extensions,
+        extensions=dict(error.extensions or {}),
     )

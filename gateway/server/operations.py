@@ -165,7 +165,7 @@ class OperationPipeline:
             try:
                 plan = self.planner.plan(document, operation_name)
             except PlanningError as error:
-                logger.warning("cannot plan operation %r: %s", operation_name, error.message)
+                logger.error("cannot plan operation %r: %s", operation_name, error.message)
                 return ExecutionResult(data=None, errors=[planning_error(error)])
             response = await self.executor.execute(plan, document, operation_name, coerced.coerced)
         except RequestError as error:
@@ -192,7 +192,13 @@ def unknown_operation_error(operation_name: str | None) -> GraphQLError:
 
 
 def planning_error(error: PlanningError) -> GraphQLError:
-    return GraphQLError(error.message, extensions={"code": error.code})
+    """The planner's code, without its message: the message names subgraphs and fields
+    (possibly inaccessible ones) that are the operator's business, so it goes to the log."""
+    return GraphQLError(
+        "The gateway cannot plan this operation against the current supergraph; "
+        "its operators can find why in the gateway log.",
+        extensions={"code": error.code},
+    )
 
 
 def response_body(result: ExecutionResult) -> dict[str, Any]:

@@ -3,6 +3,7 @@ HTTP), `plan`, configuration errors, closing."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import httpx
@@ -74,6 +75,17 @@ async def test_an_unreachable_subgraph_is_an_error_in_the_response(gateway: Gate
     body = await gateway.execute("{ deals { id } }")
     assert body["data"] is None
     assert codes(body) == ["SUBGRAPH_UNAVAILABLE"]
+
+
+async def test_an_operation_that_cannot_be_planned_is_explained_in_the_log_only(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        body = await gateway.execute("query Q { partners { openDeals } }")
+    assert body["data"] is None
+    assert codes(body) == ["QUERY_PLANNING_FAILED"]
+    assert "openDeals" not in body["errors"][0]["message"]
+    assert "Partner.openDeals" in caplog.text
 
 
 def test_plan_returns_the_cached_plan(gateway: Gateway) -> None:
