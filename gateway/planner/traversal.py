@@ -10,7 +10,8 @@ alternatives by the fetches they need and the cheapest wins, the current subgrap
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 
 from graphql import FieldNode, InlineFragmentNode, SelectionSetNode, print_ast
 
@@ -32,6 +33,9 @@ class Traversal:
         self.fetches = fetches
         self.root_types = frozenset(root_types)
         self.estimator = Estimator(graph, self.root_types)
+        # Client response keys at each response path: fields the planner adds there (keys,
+        # required fields) take an internal alias rather than a key a client field uses.
+        self.client_keys: dict[Path, dict[str, tuple[str, str]]] = {}
 
     # --- roots -------------------------------------------------------------------------
 
@@ -118,6 +122,7 @@ class Traversal:
     ) -> Groups:
         """Plan `selections` at `type_name`, in `group` where possible (adding to `sel`).
         Returns every group that received something."""
+        self._register(path, selections)
         touched: Groups = set()
         pending: list[OpSelection] = []
         # Where this subgraph sees an interface as an object (@interfaceObject), it cannot
@@ -148,6 +153,14 @@ class Traversal:
         if pending:
             touched |= self.plan_elsewhere(group, sel, type_name, pending, path, conds, provided)
         return touched
+
+    def _register(self, path: Path, selections: Sequence[OpSelection]) -> None:
+        taken = self.client_keys.setdefault(path, {})
+        for selection in selections:
+            if isinstance(selection, OpFragment):
+                self._register(path, selection.selections)
+            else:
+                taken.setdefault(selection.response_key, (selection.name, selection.arguments))
 
     def _resolves_here(
         self,
@@ -513,7 +526,8 @@ class Traversal:
             inputs = child.inputs.fragment(type_name)
             inputs.add_typename()
             current_sel.add_typename()
-            self._add_key(current_sel, inputs, type_name, hop.key.selection)
+            taken = self.client_keys.get(path, {})
+            self._add_key(current_sel, inputs, type_name, hop.key.selection, taken)
             if self.graph.is_interface_object(entity, hop.graph):
                 # That subgraph knows the interface, not the implementation: send its name.
                 rewrite = ValueSetter((f"... on {type_name}", "__typename"), entity)
@@ -528,21 +542,25 @@ class Traversal:
         inputs: SelectionBuild,
         type_name: str,
         field_set: SelectionSetNode,
+        taken: Mapping[str, tuple[str, str]],
     ) -> None:
-        """Select a key (or required) field set in `source` and mirror it in `inputs`, with
-        the response keys the source used."""
+        """Select a key field set in `source` and mirror it in `inputs`, with the response
+        keys the source used (`taken`: client keys at this position, not to be reused)."""
         for node in field_set.selections:
             if isinstance(node, InlineFragmentNode):
                 inner = node.type_condition.name.value if node.type_condition else type_name
                 self._add_key(
-                    source.fragment(inner), inputs.fragment(inner), inner, node.selection_set
+                    source.fragment(inner), inputs.fragment(inner), inner, node.selection_set, taken
                 )
                 continue
             assert isinstance(node, FieldNode)
             name = node.name.value
             arguments = _arguments(node)
             composite = node.selection_set is not None
-            built = source.add_field(name, arguments=arguments, composite=composite)
+            key = internal_key(name, arguments, taken)
+            built = source.add_field(
+                name, response_key=key, arguments=arguments, composite=composite
+            )
             mirrored = inputs.add_field(
                 name, response_key=built.response_key, arguments=arguments, composite=composite
             )
@@ -553,7 +571,9 @@ class Traversal:
                     built.selection.add_typename()
                     mirrored.selection.add_typename()
                 assert node.selection_set is not None
-                self._add_key(built.selection, mirrored.selection, child_type, node.selection_set)
+                self._add_key(
+                    built.selection, mirrored.selection, child_type, node.selection_set, {}
+                )
 
     # --- @requires -----------------------------------------------------------------------
 
@@ -573,13 +593,14 @@ class Traversal:
         and gets them in its representations."""
         required = self.graph.requires(type_name, field.name, target)
         assert required is not None
-        wanted = field_set_selections(self.graph, type_name, required, field.conditions)
+        taken = self.client_keys.get(path, {})
+        wanted = field_set_selections(self.graph, type_name, required, field.conditions, taken)
         providers = self.plan_selections(group, sel, type_name, wanted, path, conds, provided)
         batch = _and(conds, field.conditions)
         child, hops = self.enter(
             group, sel, type_name, target, path, provided, batch, waits_for=providers | {group}
         )
-        self._mirror_required(child.inputs.fragment(type_name), type_name, required)
+        self._mirror_required(child.inputs.fragment(type_name), type_name, required, taken)
         entry = child.selection.fragment(type_name)
         done = self.plan_selections(
             child, entry, type_name, [field], path, conds, None, satisfied=frozenset({field.name})
@@ -587,23 +608,33 @@ class Traversal:
         return providers | hops | done
 
     def _mirror_required(
-        self, inputs: SelectionBuild, type_name: str, field_set: SelectionSetNode
+        self,
+        inputs: SelectionBuild,
+        type_name: str,
+        field_set: SelectionSetNode,
+        taken: Mapping[str, tuple[str, str]],
     ) -> None:
         for node in field_set.selections:
             if isinstance(node, InlineFragmentNode):
                 inner = node.type_condition.name.value if node.type_condition else type_name
-                self._mirror_required(inputs.fragment(inner), inner, node.selection_set)
+                self._mirror_required(inputs.fragment(inner), inner, node.selection_set, taken)
                 continue
             assert isinstance(node, FieldNode)
             name = node.name.value
             composite = node.selection_set is not None
-            built = inputs.add_field(name, arguments=_arguments(node), composite=composite)
+            arguments = _arguments(node)
+            built = inputs.add_field(
+                name,
+                response_key=internal_key(name, arguments, taken),
+                arguments=arguments,
+                composite=composite,
+            )
             if composite:
                 assert built.selection is not None and node.selection_set is not None
                 child_type, _ = self.graph.field_type(type_name, name)
                 if self.graph.is_abstract(child_type):
                     built.selection.add_typename()
-                self._mirror_required(built.selection, child_type, node.selection_set)
+                self._mirror_required(built.selection, child_type, node.selection_set, {})
 
 
 class Estimator:
@@ -689,14 +720,21 @@ class Estimator:
 
 
 def field_set_selections(
-    graph: QueryGraph, type_name: str, field_set: SelectionSetNode, conditions: Conds
+    graph: QueryGraph,
+    type_name: str,
+    field_set: SelectionSetNode,
+    conditions: Conds,
+    taken: Mapping[str, tuple[str, str]],
 ) -> list[OpSelection]:
-    """A `@requires`/`@key` field set as planner selections, under `conditions`."""
+    """A `@requires` field set as planner selections, under `conditions`, with internal
+    aliases where a client field uses the natural response key (`taken`)."""
     out: list[OpSelection] = []
     for node in field_set.selections:
         if isinstance(node, InlineFragmentNode):
             inner = node.type_condition.name.value if node.type_condition else type_name
-            children = tuple(field_set_selections(graph, inner, node.selection_set, conditions))
+            children = tuple(
+                field_set_selections(graph, inner, node.selection_set, conditions, taken)
+            )
             if inner == type_name:
                 out.extend(children)
             else:
@@ -707,9 +745,21 @@ def field_set_selections(
         children_sel: tuple[OpSelection, ...] = ()
         if node.selection_set is not None:
             child, _ = graph.field_type(type_name, name)
-            children_sel = tuple(field_set_selections(graph, child, node.selection_set, ()))
-        out.append(OpField(name, name, _arguments(node), conditions, children_sel))
+            children_sel = tuple(field_set_selections(graph, child, node.selection_set, (), {}))
+        arguments = _arguments(node)
+        key = internal_key(name, arguments, taken)
+        out.append(OpField(key, name, arguments, conditions, children_sel))
     return out
+
+
+def internal_key(name: str, arguments: str, taken: Mapping[str, tuple[str, str]]) -> str:
+    """The response key for a field the planner adds: its name, unless a client field
+    already uses that key for something else; then a stable internal alias."""
+    owner = taken.get(name)
+    if owner is None or owner == (name, arguments):
+        return name
+    suffix = "_" + hashlib.sha1(arguments.encode()).hexdigest()[:6] if arguments else ""
+    return f"{name}__pg{suffix}"
 
 
 def _with_selections(field: OpField, selections: tuple[OpSelection, ...]) -> OpField:

@@ -130,8 +130,8 @@ def test_alias_clashing_with_a_key_gets_an_internal_alias() -> None:
     result = plan("shop", "query($u: String!) { product(upc: $u) { upc: name reviews { body } } }")
     (_, products), (_, reviews) = fetches(result)
     assert "upc: name" in products.operation
-    assert "upc__pg0: upc" in products.operation
-    assert str(reviews.requires[0]) == "... on Product { __typename upc__pg0: upc }"
+    assert "upc__pg: upc" in products.operation
+    assert str(reviews.requires[0]) == "... on Product { __typename upc__pg: upc }"
     assert_snapshot("alias_clash", result)
 
 

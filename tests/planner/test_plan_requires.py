@@ -1,0 +1,53 @@
+"""@requires in depth: chains, arguments, fragments, and clashes with client aliases."""
+
+from __future__ import annotations
+
+from planner_support import assert_snapshot, fetches, plan, services
+
+from gateway.planner.plan import Parallel, Sequence
+
+
+def test_requires_on_requires_chains_three_entity_fetches() -> None:
+    result = plan("requires", "{ orders { items { insuredCost policy } } }")
+    assert services(result) == ["orders", "insurance", "catalog", "shipping", "insurance"]
+    assert isinstance(result.node, Sequence)
+    assert isinstance(result.node.nodes[1], Parallel)  # policy does not wait for the chain
+    *_, (_, shipping), (_, insurance) = fetches(result)
+    assert str(shipping.requires[0]) == "... on Item { __typename sku weight quantity }"
+    assert str(insurance.requires[0]) == "... on Item { __typename sku shippingCost }"
+    assert_snapshot("requires_chain", result)
+
+
+def test_required_field_with_arguments_does_not_take_the_clients_key() -> None:
+    result = plan("requires", "{ orders { items { bulky size { w } } } }")
+    (_, _), (_, catalog), (_, shipping) = fetches(result)
+    assert "size__pg_35f82f: size(unit: INCH) { w h }" in catalog.operation
+    assert "size { w }" in catalog.operation  # the client's own field, under its own key
+    assert (
+        str(shipping.requires[0]) == "... on Item { __typename sku size__pg_35f82f: size { w h } }"
+    )
+
+
+def test_required_fragments_select_typename_and_each_member() -> None:
+    result = plan("requires", "{ orders { items { careful } } }")
+    (_, _), (_, catalog), (_, shipping) = fetches(result)
+    expected = "packaging { __typename ... on Bag { fragile } ... on Box { volume } }"
+    assert expected in catalog.operation
+    assert str(shipping.requires[0]) == f"... on Item {{ __typename sku {expected} }}"
+    assert_snapshot("requires_fragments", result)
+
+
+def test_required_field_clashing_with_a_client_alias_is_aliased() -> None:
+    result = plan("requires", "{ orders { items { shippingCost weight: quantity } } }")
+    (_, orders), (_, catalog), (_, shipping) = fetches(result)
+    assert "weight: quantity" in orders.operation
+    assert "weight__pg: weight" in catalog.operation
+    assert str(shipping.requires[0]) == "... on Item { __typename sku weight__pg: weight quantity }"
+
+
+def test_required_field_local_to_the_parent_is_fetched_there() -> None:
+    # quantity lives in orders, weight in catalog: both feed shipping.
+    result = plan("requires", "{ orders { items { shippingCost } } }")
+    (_, orders), (_, catalog), (_, _) = fetches(result)
+    assert "quantity" in orders.operation
+    assert "weight" in catalog.operation
