@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -112,7 +113,10 @@ def error_response(
 
 
 class GatewayGraphQLView(GraphQL[Any, Any]):
-    def __init__(self, schema: Any, graphiql: bool = True) -> None:
+    """`/graphql`: GraphQL over HTTP as the module docstring describes; GraphiQL for
+    browsers (a GET without a query that accepts text/html)."""
+
+    def __init__(self, schema: BaseSchema, graphiql: bool = True) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
