@@ -131,7 +131,8 @@ try {
       for (const v of log.violations) console.log(`${setName}/${c.name}: strict check fired for Apollo: ${v}`);
       await control(corpus.base_url, setName, '__reset');
       const single = response.body.singleResult;
-      const result = { data: single.data ?? null };
+      // graphql-js objects have a null prototype: make plain JSON values to compare them
+      const result = { data: JSON.parse(JSON.stringify(single.data ?? null)) };
       const errors = simplifyErrors(single.errors);
       if (errors) result.errors = errors;
       if (lastPlan) {
