@@ -5,6 +5,10 @@ these stages from Strawberry's parse/validate/execute hooks, and `Gateway.plan` 
 first ones directly. Parsing and validation are cached together, keyed by the query text
 (an LRU, bounded by `GatewayConfig.operation_cache_size`); planning is cached inside the
 planner. Every failure a client can cause comes back as a GraphQL error with a code.
+
+Strawberry's `ParserCache`/`ValidationCache` extensions are not used: the first raises parse
+errors out of its hook (past our error codes and masking), the second keys on the document,
+whose dataclass hash walks the whole AST on every lookup, and neither serves `Gateway.plan`.
 """
 
 from __future__ import annotations
