@@ -1,0 +1,237 @@
+"""Composition checks that are not merge conflicts, each error with a hint that says what to do.
+
+Per subgraph: key, `@requires` and `@provides` field sets must name fields that exist (with a
+selection exactly where the field is composite); an `@external` field must be used by one of
+them (or by an interface the type implements); `@override` cannot name its own subgraph.
+Across subgraphs: a field resolved by more than one subgraph must be `@shareable` in each;
+an `@external` field needs a subgraph that resolves it; there must be a query root.
+"""
+
+from __future__ import annotations
+
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    InlineFragmentNode,
+    SelectionSetNode,
+    parse,
+)
+
+from gateway.composition.errors import CompositionError
+from gateway.composition.merge import MergedSupergraph
+from gateway.composition.subgraph import SubgraphSchema, TypeDef
+
+_COMPOSITE = ("object", "interface", "union")
+
+
+def parse_field_set(text: str) -> SelectionSetNode | None:
+    """`"id org { id }"` as a selection set, or None when it does not parse."""
+    try:
+        document = parse("{" + text + "}", no_location=True)
+    except GraphQLError:
+        return None
+    return document.definitions[0].selection_set  # type: ignore[attr-defined]
+
+
+def check_field_set(
+    subgraph: SubgraphSchema,
+    type_name: str,
+    text: str,
+    used: set[tuple[str, str]] | None = None,
+) -> list[str]:
+    """Problems with field set `text` on `type_name`; the fields it names go into `used`."""
+    selection = parse_field_set(text)
+    if selection is None:
+        return [f"{text!r} is not a valid selection set"]
+    problems: list[str] = []
+    _walk(subgraph, type_name, selection, used if used is not None else set(), problems)
+    return problems
+
+
+def _walk(
+    subgraph: SubgraphSchema,
+    type_name: str,
+    selection_set: SelectionSetNode,
+    used: set[tuple[str, str]],
+    problems: list[str],
+) -> None:
+    type_def = subgraph.types.get(type_name)
+    for selection in selection_set.selections:
+        if isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition.name.value if selection.type_condition else None
+            target = condition or type_name
+            if target not in subgraph.types:
+                problems.append(f"type condition {target} is not defined in the subgraph")
+                continue
+            _walk(subgraph, target, selection.selection_set, used, problems)
+            continue
+        if not isinstance(selection, FieldNode):
+            problems.append("fragment spreads are not allowed in a field set")
+            continue
+        name = selection.name.value
+        if name == "__typename":
+            continue
+        field_def = type_def.fields.get(name) if type_def is not None else None
+        if field_def is None:
+            problems.append(f"{type_name}.{name} is not defined in the subgraph")
+            continue
+        used.add((type_name, name))
+        named = field_def.type.strip("[]!")
+        target_def = subgraph.types.get(named)
+        composite = target_def is not None and target_def.kind in _COMPOSITE
+        if selection.selection_set is not None:
+            if not composite:
+                problems.append(f"{type_name}.{name} is a leaf: it takes no selection")
+            else:
+                _walk(subgraph, named, selection.selection_set, used, problems)
+        elif composite:
+            problems.append(f"{type_name}.{name} returns {named}: select its fields")
+
+
+def validate_subgraph(subgraph: SubgraphSchema) -> list[CompositionError]:
+    errors: list[CompositionError] = []
+    used: set[tuple[str, str]] = set()
+
+    def error(code: str, message: str, hint: str, type_name: str, field: str | None = None) -> None:
+        errors.append(CompositionError(code, message, hint, subgraph.name, type_name, field))
+
+    for type_def in subgraph.types.values():
+        for key in type_def.keys:
+            for problem in check_field_set(subgraph, type_def.name, key.fields, used):
+                error(
+                    "KEY_INVALID_FIELDS",
+                    f'@key(fields: "{key.fields}") is invalid: {problem}',
+                    "a key may only name fields the type defines in this subgraph",
+                    type_def.name,
+                )
+        if type_def.interface_object and not type_def.keys:
+            error(
+                "INTERFACE_OBJECT_USAGE_ERROR",
+                "an @interfaceObject type needs a @key",
+                "add the @key of the interface it stands for",
+                type_def.name,
+            )
+        for field_def in type_def.fields.values():
+            if field_def.requires is not None:
+                for problem in check_field_set(subgraph, type_def.name, field_def.requires, used):
+                    error(
+                        "REQUIRES_INVALID_FIELDS",
+                        f'@requires(fields: "{field_def.requires}") is invalid: {problem}',
+                        "@requires names fields of the same type, marked @external here",
+                        type_def.name,
+                        field_def.name,
+                    )
+            if field_def.provides is not None:
+                target = field_def.type.strip("[]!")
+                for problem in check_field_set(subgraph, target, field_def.provides, used):
+                    error(
+                        "PROVIDES_INVALID_FIELDS",
+                        f'@provides(fields: "{field_def.provides}") is invalid: {problem}',
+                        f"@provides names fields of {target}, marked @external here",
+                        type_def.name,
+                        field_def.name,
+                    )
+            if field_def.override == subgraph.name:
+                error(
+                    "OVERRIDE_FROM_SELF_ERROR",
+                    f'@override(from: "{field_def.override}") names this subgraph itself',
+                    "name the subgraph the field moves away from",
+                    type_def.name,
+                    field_def.name,
+                )
+    if subgraph.federation_version == 2:
+        for type_def in subgraph.types.values():
+            for field_def in type_def.fields.values():
+                if field_def.external and not _external_used(
+                    subgraph, type_def, field_def.name, used
+                ):
+                    error(
+                        "EXTERNAL_UNUSED",
+                        "the field is marked @external but no @key, @requires or @provides uses it",
+                        "remove the field here, or stop marking it @external if this subgraph "
+                        "resolves it",
+                        type_def.name,
+                        field_def.name,
+                    )
+    return errors
+
+
+def _external_used(
+    subgraph: SubgraphSchema, type_def: TypeDef, field_name: str, used: set[tuple[str, str]]
+) -> bool:
+    if (type_def.name, field_name) in used:
+        return True
+    return any(
+        field_name in subgraph.types[i].fields for i in type_def.interfaces if i in subgraph.types
+    )
+
+
+def validate_merged(merged: MergedSupergraph) -> list[CompositionError]:
+    errors: list[CompositionError] = []
+    if "Query" not in merged.types:
+        errors.append(
+            CompositionError(
+                "NO_QUERIES",
+                "no subgraph defines a Query field",
+                "add at least one field to the Query type of a subgraph",
+            )
+        )
+    for merged_type in merged.types.values():
+        if merged_type.kind != "object":
+            continue
+        for merged_field in merged_type.fields.values():
+            if merged_field.interface_object_only:
+                continue
+            sources = merged_field.sources
+            resolving = [
+                g
+                for g, f in sources.items()
+                if not f.external
+                and g not in merged_field.used_overridden
+                and g not in merged_field.label_of_overridden
+            ]
+            if not resolving:
+                errors.append(
+                    CompositionError(
+                        "EXTERNAL_MISSING_ON_BASE",
+                        "the field is @external in every subgraph that defines it "
+                        f"({', '.join(sources)}): no subgraph resolves it",
+                        "define the field without @external in the subgraph that owns it",
+                        type=merged_type.name,
+                        field=merged_field.name,
+                    )
+                )
+                continue
+            if len(resolving) < 2:
+                continue
+            unshared = [
+                g
+                for g in resolving
+                if not sources[g].shareable
+                and not _in_key(merged_type.sources[g], merged_field.name)
+            ]
+            if unshared:
+                errors.append(
+                    CompositionError(
+                        "INVALID_FIELD_SHARING",
+                        f"the field is resolved by {', '.join(resolving)} but is not "
+                        f"@shareable in {', '.join(unshared)}",
+                        "mark the field @shareable in every subgraph that resolves it (or "
+                        "@external where another subgraph owns it, or move it with @override)",
+                        subgraph=unshared[0],
+                        type=merged_type.name,
+                        field=merged_field.name,
+                    )
+                )
+    return errors
+
+
+def _in_key(type_def: TypeDef, field_name: str) -> bool:
+    """Key fields are shareable: every subgraph with the entity resolves them."""
+    for key in type_def.keys:
+        selection = parse_field_set(key.fields)
+        if selection is not None and any(
+            isinstance(s, FieldNode) and s.name.value == field_name for s in selection.selections
+        ):
+            return True
+    return False
