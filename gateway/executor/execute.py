@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
@@ -42,9 +42,12 @@ from gateway.executor.introspection import answer_introspection, introspection_f
 from gateway.executor.merge import deep_merge
 from gateway.executor.representations import Position, build_entities, objects_at
 from gateway.executor.rewrites import apply_rewrites
-from gateway.executor.schema_index import SchemaIndex
+from gateway.executor.schema_index import EntityKeys, SchemaIndex, entity_keys
 from gateway.executor.shape import FieldMemo, Shaping, condition_variables
 from gateway.planner.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
+
+if TYPE_CHECKING:
+    from gateway.supergraph import Supergraph
 
 _MAX_CACHED_DOCUMENTS = 1000
 
@@ -63,9 +66,13 @@ class Executor:
         *,
         timeout: float = 10.0,
         headers: Mapping[str, str] | None = None,
+        entity_keys: EntityKeys | None = None,
     ) -> None:
+        """`entity_keys` (see `for_supergraph`) lets the executor skip entities whose key
+        field is null; without it only missing fields and nulls the API schema forbids
+        make an entity unrepresentable."""
         self.api_schema = api_schema
-        self.index = SchemaIndex(api_schema)
+        self.index = SchemaIndex(api_schema, entity_keys)
         self.timeout = timeout
         self.passthrough = passthrough
         self._clients = {
@@ -73,6 +80,23 @@ class Executor:
             for name, url in subgraph_urls.items()
         }
         self._documents: dict[int, _DocumentInfo] = {}
+
+    @classmethod
+    def for_supergraph(
+        cls,
+        supergraph: Supergraph,
+        *,
+        timeout: float = 10.0,
+        headers: Mapping[str, str] | None = None,
+    ) -> Executor:
+        """An executor for a loaded supergraph: its API schema, subgraph URLs and keys."""
+        return cls(
+            supergraph.api_schema,
+            supergraph.subgraph_urls,
+            timeout=timeout,
+            headers=headers,
+            entity_keys=entity_keys(supergraph.join),
+        )
 
     async def execute(
         self,
@@ -245,7 +269,9 @@ class _PlanRun:
     async def _entity_fetch(
         self, fetch: Fetch, path: tuple[str, ...], positions: list[Position]
     ) -> None:
-        entities = build_entities(positions, fetch.requires, fetch.input_rewrites, self.index)
+        entities = build_entities(
+            positions, fetch.requires, fetch.input_rewrites, self.index, fetch.service
+        )
         if not entities.representations:
             return
         variables = self._forwarded_variables(fetch)

@@ -16,7 +16,7 @@ import orjson
 
 from gateway.executor.rewrites import apply_rewrites
 from gateway.executor.schema_index import SchemaIndex
-from gateway.planner.plan import InlineFragment, Rewrite, Selection
+from gateway.planner.plan import FieldSelection, InlineFragment, Rewrite, Selection
 
 Path = tuple[str | int, ...]
 Position = tuple[dict[str, Any], Path]
@@ -79,13 +79,15 @@ def build_entities(
     requires: tuple[Selection, ...],
     input_rewrites: tuple[Rewrite, ...],
     index: SchemaIndex,
+    service: str = "",
 ) -> Entities:
-    """Project, rewrite and deduplicate (by canonical JSON) the representations of `objects`."""
+    """Project, rewrite and deduplicate (by canonical JSON) the representations of `objects`
+    for an entity fetch to `service`."""
     entities = Entities()
     seen: dict[bytes, int] = {}
     for obj, at in objects:
         representation: dict[str, Any] = {}
-        if not _project_into(obj, requires, representation, index):
+        if not _project_entity(obj, requires, representation, index, service):
             continue
         if "__typename" not in representation:
             continue  # no fragment of `requires` applies to this object's type
@@ -100,6 +102,37 @@ def build_entities(
         else:
             entities.positions[i].append((obj, at))
     return entities
+
+
+def _project_entity(
+    obj: dict[str, Any],
+    requires: tuple[Selection, ...],
+    out: dict[str, Any],
+    index: SchemaIndex,
+    service: str,
+) -> bool:
+    """Project the entity's top level: like `_project_into`, and a null key field of the
+    target subgraph's keys makes the object unrepresentable too."""
+    typename = obj.get("__typename")
+    for selection in requires:
+        if not isinstance(selection, InlineFragment):
+            if not _project_into(obj, (selection,), out, index):
+                return False
+            continue
+        if not index.matches(selection.type_condition, typename):
+            continue
+        keys = index.key_fields(selection.type_condition, service)
+        for inner in selection.selections:
+            if (
+                keys
+                and isinstance(inner, FieldSelection)
+                and inner.name in keys
+                and obj.get(inner.response_key) is None
+            ):
+                return False
+        if not _project_into(obj, selection.selections, out, index):
+            return False
+    return True
 
 
 def _project_into(

@@ -7,7 +7,11 @@ precomputed dicts keeps the per-request work free of schema walks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from graphql import (
+    FieldNode,
     GraphQLInterfaceType,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -15,14 +19,39 @@ from graphql import (
     GraphQLUnionType,
 )
 
+if TYPE_CHECKING:
+    from gateway.supergraph.join import JoinMetadata
+
+EntityKeys = Mapping[str, Mapping[str, frozenset[str]]]
+"""Entity type -> subgraph -> the top-level fields of its resolvable keys there."""
+
+
+def entity_keys(join: JoinMetadata) -> dict[str, dict[str, frozenset[str]]]:
+    """The key fields of every entity in every subgraph, from the supergraph's join data:
+    a representation whose key field is null identifies nothing and is not sent."""
+    out: dict[str, dict[str, frozenset[str]]] = {}
+    for type_name, meta in join.types.items():
+        for graph, in_graph in meta.graphs.items():
+            names = {
+                selection.name.value
+                for key in in_graph.keys
+                if key.resolvable and key.selection is not None
+                for selection in key.selection.selections
+                if isinstance(selection, FieldNode)
+            }
+            if names:
+                out.setdefault(type_name, {})[graph] = frozenset(names)
+    return out
+
 
 class SchemaIndex:
     """Possible types, object type names and field nullability of one API schema."""
 
-    __slots__ = ("_matching", "_non_null_fields", "object_types", "schema")
+    __slots__ = ("_entity_keys", "_matching", "_non_null_fields", "object_types", "schema")
 
-    def __init__(self, schema: GraphQLSchema) -> None:
+    def __init__(self, schema: GraphQLSchema, keys: EntityKeys | None = None) -> None:
         self.schema = schema
+        self._entity_keys: EntityKeys = keys or {}
         self.object_types: frozenset[str] = frozenset(
             name
             for name, type_ in schema.type_map.items()
@@ -66,6 +95,12 @@ class SchemaIndex:
             return None
         type_ = self.schema.type_map[typename]
         return type_ if isinstance(type_, GraphQLObjectType) else None
+
+    def key_fields(self, type_name: str | None, service: str) -> frozenset[str]:
+        """The top-level key fields of `type_name` in `service` (empty if unknown)."""
+        if type_name is None:
+            return frozenset()
+        return self._entity_keys.get(type_name, {}).get(service, frozenset())
 
     def is_object_type(self, name: object) -> bool:
         return name in self.object_types

@@ -21,6 +21,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLEnumType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -100,7 +101,7 @@ class Shaping:
 
     def _object(
         self,
-        type_: GraphQLObjectType,
+        type_: GraphQLObjectType | GraphQLInterfaceType,
         selection_sets: tuple[SelectionSetNode, ...],
         value: dict[str, Any],
         path: Path,
@@ -129,6 +130,13 @@ class Shaping:
                 out[field.key] = item
                 continue
             if kind == _TYPENAME:
+                if not isinstance(type_, GraphQLObjectType):
+                    self._report(
+                        (*path, field.key),
+                        f"The concrete type of this {type_.name} is unknown: its subgraph "
+                        "only knows the interface.",
+                    )
+                    return None
                 out[field.key] = type_.name
                 continue
             if kind == _LOCAL:
@@ -175,9 +183,15 @@ class Shaping:
             self._report(path, f"Expected an object for '{field.name}', got {value!r}.")
             return None
         if isinstance(type_, GraphQLObjectType):
-            runtime = type_
+            runtime: GraphQLObjectType | GraphQLInterfaceType = type_
         else:
-            found = self._index.runtime_type(type_.name, value.get("__typename"))  # type: ignore[union-attr]
+            typename = value.get("__typename")
+            found = self._index.runtime_type(type_.name, typename)  # type: ignore[union-attr]
+            if found is None and isinstance(type_, GraphQLInterfaceType):
+                if typename is None or typename == type_.name:
+                    # An interface object's subgraph knows only the interface: shape the
+                    # interface's own fields; a concrete `__typename` cannot be given.
+                    return self._object(type_, field.subselections, value, path)
             if found is None:
                 self._report(
                     path,
@@ -235,7 +249,9 @@ class Shaping:
     # --- field collection ----------------------------------------------------------------
 
     def _collect(
-        self, type_: GraphQLObjectType, selection_sets: tuple[SelectionSetNode, ...]
+        self,
+        type_: GraphQLObjectType | GraphQLInterfaceType,
+        selection_sets: tuple[SelectionSetNode, ...],
     ) -> CollectedFields:
         memo_key = (type_.name, tuple(map(id, selection_sets)))
         collected = self._memo.get(memo_key)
@@ -248,7 +264,7 @@ class Shaping:
         return collected
 
     def _describe(
-        self, type_: GraphQLObjectType, key: str, nodes: list[FieldNode]
+        self, type_: GraphQLObjectType | GraphQLInterfaceType, key: str, nodes: list[FieldNode]
     ) -> CollectedField:
         name = nodes[0].name.value
         subselections = tuple(n.selection_set for n in nodes if n.selection_set is not None)
@@ -274,7 +290,7 @@ class Shaping:
 
     def _collect_into(
         self,
-        type_: GraphQLObjectType,
+        type_: GraphQLObjectType | GraphQLInterfaceType,
         selection_set: SelectionSetNode,
         grouped: dict[str, list[FieldNode]],
     ) -> None:

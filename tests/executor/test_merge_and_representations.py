@@ -87,3 +87,18 @@ def test_fragments_apply_by_possible_type_and_input_rewrites_set_the_interface_n
     ]
     only_films = build_entities(objects, (on("Film", field("__typename"), field("id")),), (), INDEX)
     assert only_films.representations == [{"__typename": "Film", "id": "f1"}]
+
+
+def test_a_null_key_field_is_not_sent_but_a_null_required_field_is() -> None:
+    """With the supergraph's keys, a null `id` (nullable in the API schema, so only the key
+    data can tell) makes the entity unrepresentable; a null `title` (@requires) travels."""
+    index = SchemaIndex(INDEX.schema, {"Book": {"reviews": frozenset({"id"})}})
+    requires = (on("Book", field("__typename"), field("id"), field("title")),)
+    objects: list[Position] = [
+        ({"__typename": "Book", "id": "b1", "title": None}, ("media", 0)),
+        ({"__typename": "Book", "id": None, "title": "?"}, ("media", 1)),
+    ]
+    sent = build_entities(objects, requires, (), index, "reviews")
+    assert sent.representations == [{"__typename": "Book", "id": "b1", "title": None}]
+    elsewhere = build_entities(objects, requires, (), index, "other")
+    assert len(elsewhere.representations) == 1  # `id` is non-null in the API schema
