@@ -159,3 +159,37 @@ async def test_an_unknown_operation_name_is_a_request_error() -> None:
     for response in (unknown, unnamed, subscription):
         assert "data" not in response
         assert [e["extensions"]["code"] for e in response["errors"]] == ["UNKNOWN_OPERATION"]
+
+
+MEDIA_SDL = """
+type Query { topRated: [Media] }
+interface Media { id: ID! stars: Float }
+type Book implements Media { id: ID! stars: Float pages: Int }
+"""
+
+
+def shape_media(query: str, data: dict[str, object]) -> tuple[object, list[dict[str, object]]]:
+    schema = build_schema(MEDIA_SDL)
+    errors: list[dict[str, object]] = []
+    shaping = Shaping(SchemaIndex(schema), {}, {}, errors, set())
+    assert schema.query_type is not None
+    operation = parse(query).definitions[0]
+    return shaping.shape_root(schema.query_type, operation.selection_set, data), errors  # type: ignore[attr-defined]
+
+
+def test_an_interface_object_value_shapes_as_the_interface() -> None:
+    """Case 16's fallback: the only subgraph asked knows `Media` as an interface object."""
+    data: dict[str, object] = {
+        "topRated": [
+            {"__typename": "Media", "id": "m1", "stars": 4.5},
+            {"__typename": "Book", "id": "b1", "pages": 3},
+        ]
+    }
+    shaped, errors = shape_media("{ topRated { id stars ... on Book { pages } } }", data)
+    assert shaped == {
+        "topRated": [{"id": "m1", "stars": 4.5}, {"id": "b1", "stars": None, "pages": 3}]
+    }
+    assert errors == []
+    shaped, errors = shape_media("{ topRated { __typename id } }", data)
+    assert shaped == {"topRated": [None, {"__typename": "Book", "id": "b1"}]}
+    assert [e["path"] for e in errors] == [["topRated", 0, "__typename"]]
