@@ -6,8 +6,12 @@ changes the deals subgraph; refused requests reach no subgraph and change nothin
 
 from __future__ import annotations
 
+import asyncio
+import json
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -110,3 +114,33 @@ async def test_parsing_and_validation_are_cached(ecosystem: Ecosystem) -> None:
     assert first.json() == second.json()
     assert second.json()["data"]["partners"][0] == {"id": "p1", "name": "Acme Resell"}
     assert prepare.cache_info().hits > hits
+
+
+async def test_apollo_client_gets_data_and_coded_errors(ecosystem: Ecosystem) -> None:
+    """Apollo Client asks for application/graphql-response+json; request errors (HTTP 400
+    then) must still reach it as GraphQL errors with their codes."""
+    script = Path(__file__).parent / "apollo_client.mjs"
+    url = str(ecosystem.client.base_url.join("/graphql"))
+    process = await asyncio.create_subprocess_exec(
+        "node", str(script), url, stdout=PIPE, stderr=PIPE
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, stderr.decode()
+    report = json.loads(stdout)
+    assert report["query"] == {
+        "data": {
+            "deals": [
+                {
+                    "__typename": "Deal",
+                    "id": "d1",
+                    "partner": {"__typename": "Partner", "id": "p1", "name": "Acme Resell"},
+                }
+            ]
+        }
+    }
+    assert report["validationError"] == {"graphqlErrors": ["GRAPHQL_VALIDATION_FAILED"]}
+    assert report["badVariable"] == {"graphqlErrors": ["BAD_USER_INPUT"]}
+    assert report["mutation"] == {
+        "data": {"advanceDeal": {"__typename": "Deal", "id": "d1", "stage": "WON"}}
+    }
+    assert any("advanceDeal" in query for query in ecosystem.deals.received)
