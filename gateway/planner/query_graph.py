@@ -146,6 +146,11 @@ class QueryGraph:
         entry = self.meta(type_name).fields[field].in_graph(graph)
         return entry.requires_selection if entry else None
 
+    def uses_context(self, type_name: str, field: str) -> bool:
+        """Whether the field takes `@fromContext` arguments (not supported yet)."""
+        meta = self.meta(type_name).fields.get(field)
+        return meta is not None and any(g.has_context_arguments for g in meta.graphs)
+
     def provides(self, type_name: str, field: str, graph: str) -> Provided | None:
         entry = self.meta(type_name).fields[field].in_graph(graph)
         if entry is None or entry.provides_selection is None:
@@ -162,7 +167,23 @@ class QueryGraph:
             field in provided or field in provided.get(f"... on {type_name}", {})
         ):
             return True
-        return graph in self.field_graphs(type_name, field)
+        if graph in self.field_graphs(type_name, field):
+            return True
+        return self._external_key_field(type_name, field, graph)
+
+    def _external_key_field(self, type_name: str, field: str, graph: str) -> bool:
+        """A key field marked `@external` (Federation 1 style) is still known where the key
+        is declared: the subgraph gets it in every representation."""
+        entry = self.meta(type_name).fields.get(field)
+        in_graph = entry.in_graph(graph) if entry else None
+        if in_graph is None or not in_graph.external:
+            return False
+        return any(
+            isinstance(node, FieldNode) and node.name.value == field
+            for key in self.meta(type_name).keys(graph)
+            if key.selection is not None
+            for node in key.selection.selections
+        )
 
     def child_provided(
         self, type_name: str, field: str, graph: str, provided: Provided | None

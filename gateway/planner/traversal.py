@@ -103,6 +103,8 @@ class Traversal:
 
     def _root_candidates(self, root_type: str, field: OpField) -> tuple[str, ...]:
         candidates = self.graph.field_graphs(root_type, field.name)
+        if not candidates and self.graph.uses_context(root_type, field.name):
+            raise PlanningError(f"{root_type}.{field.name} takes @fromContext arguments")
         if not candidates:
             raise PlanningError(f"no subgraph resolves {root_type}.{field.name}")
         return candidates
@@ -438,6 +440,11 @@ class Traversal:
         return chosen
 
     def _unreachable(self, group: FetchGroup, type_name: str, field: OpField) -> str:
+        if self.graph.uses_context(type_name, field.name):
+            return (
+                f"{type_name}.{field.name} takes @fromContext arguments, which this gateway "
+                "does not plan yet"
+            )
         owners = self.graph.field_graphs(type_name, field.name)
         if not owners:
             return f"no subgraph resolves {type_name}.{field.name}"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from graphql import parse
-from planner_support import assert_snapshot, fetches, plan, planner, services, supergraph
+from planner_support import HERE, assert_snapshot, fetches, plan, planner, services, supergraph
 
 from gateway.planner import PlanCache, PlanningError, QueryPlanner
 from gateway.planner.plan import Sequence
+from gateway.supergraph import Supergraph
 
 
 def test_mutation_fields_run_in_order_consecutive_same_subgraph_share_a_fetch() -> None:
@@ -106,3 +107,25 @@ def test_plans_are_deterministic() -> None:
     second = QueryPlanner(supergraph("shop")).plan(parse(query))
     assert str(first) == str(second)
     assert first == second
+
+
+def test_unreachable_field_is_a_planning_error_that_says_why() -> None:
+    # Make inventory's only key unusable: nothing can jump into inventory any more.
+    sdl = (
+        (HERE / "supergraphs" / "shop.graphql")
+        .read_text()
+        .replace(
+            '@join__type(graph: INVENTORY, key: "sku org { id }")',
+            '@join__type(graph: INVENTORY, key: "sku org { id }", resolvable: false)',
+        )
+    )
+    broken = QueryPlanner(Supergraph.from_sdl(sdl))
+    with pytest.raises(PlanningError) as caught:
+        broken.plan(parse("{ topProducts { inStock } }"))
+    assert "Product.inStock lives in inventory, which cannot be reached from products" in (
+        caught.value.message
+    )
+    assert caught.value.extensions == {"code": "QUERY_PLANNING_FAILED"}
+    # Nothing was cached for the failed operation; a plannable one still plans.
+    assert len(broken.cache) == 0
+    assert services(broken.plan(parse("{ topProducts { name } }"))) == ["products"]
