@@ -126,7 +126,7 @@ class Executor:
         if plan.node is not None:
             await run.node(plan.node)
         local: dict[str, Any] = {}
-        introspection = introspection_fields(operation, info.fragments)
+        introspection = info.introspection(operation)
         if introspection:
             local, local_errors = answer_introspection(
                 self.api_schema, operation, introspection, info.fragments, variables
@@ -172,6 +172,7 @@ class _DocumentInfo:
     fragments: dict[str, FragmentDefinitionNode]
     conditions: tuple[str, ...]
     memos: dict[tuple[str | None, tuple[bool, ...]], FieldMemo] = field(default_factory=dict)
+    introspections: dict[int, list[FieldNode]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, document: DocumentNode) -> _DocumentInfo:
@@ -189,6 +190,14 @@ class _DocumentInfo:
         if name is None and len(self.operations) == 1:
             return next(iter(self.operations.values()))
         return self.operations.get(name)
+
+    def introspection(self, operation: OperationDefinitionNode) -> list[FieldNode]:
+        """The operation's root `__schema`/`__type` fields (usually none)."""
+        found = self.introspections.get(id(operation))
+        if found is None:
+            found = introspection_fields(operation, self.fragments)
+            self.introspections[id(operation)] = found
+        return found
 
     def memo(self, operation: OperationDefinitionNode, variables: Mapping[str, Any]) -> FieldMemo:
         name = operation.name.value if operation.name else None
