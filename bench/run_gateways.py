@@ -12,7 +12,7 @@ Prints a markdown table and writes it to bench/results/<UTC timestamp>.md (logs 
 supergraph go to bench/results/<timestamp>/).
 
 Usage: .venv/bin/python bench/run_gateways.py [--gateways partnergraph,apollo,hive]
-       [--duration 15] [--warmup 5] [--connections 32] [--profile]
+       [--duration 15] [--warmup 5] [--connections 32] [--repeat 1] [--profile]
 """
 
 from __future__ import annotations
@@ -370,7 +370,9 @@ def profile(run: Run, url: str, length: int, pid: int) -> str:
     return profile_markdown(read_profile(out), 20)
 
 
-def bench_gateway(run: Run, spec: GatewaySpec) -> tuple[GatewayOutcome, str | None]:
+def bench_gateway(
+    run: Run, spec: GatewaySpec, with_profile: bool
+) -> tuple[GatewayOutcome, str | None]:
     """Start, check, warm up, load (and optionally profile) one gateway; always stop it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/graphql"
@@ -396,7 +398,7 @@ def bench_gateway(run: Run, spec: GatewaySpec) -> tuple[GatewayOutcome, str | No
             flush=True,
         )
         profile_text = None
-        if run.args.profile and spec.name == "partnergraph":
+        if with_profile and spec.name == "partnergraph":
             print("   profiling with py-spy ...", flush=True)
             profile_text = profile(run, url, length, process.pid)
         return GatewayOutcome(spec.name, "ok", result), profile_text
@@ -420,8 +422,18 @@ def _git(*args: str) -> str:
     return out.stdout.strip()
 
 
+def median_outcome(outcomes: list[GatewayOutcome]) -> GatewayOutcome:
+    """The run with the median CPU per request (the lower one for an even count); a failed
+    run if any failed, since that is what must be reported."""
+    failed = [outcome for outcome in outcomes if outcome.load is None]
+    if failed:
+        return failed[0]
+    ordered = sorted(outcomes, key=lambda o: o.load.cpu_ms_per_request if o.load else 0.0)
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def report(
-    outcomes: list[GatewayOutcome],
+    runs: dict[str, list[GatewayOutcome]],
     args: argparse.Namespace,
     query: Path,
     load_before: str,
@@ -451,22 +463,27 @@ def report(
         "- CPU ms/req: user+system CPU of the gateway's process tree during the load, per "
         "completed request (steadier than req/s on a shared machine). Subgraph CPU ms/req "
         "shows the subgraphs were not the bottleneck.",
+        f"- {args.repeat} run(s) per gateway, interleaved; each row is the run with the median "
+        "CPU ms/req, and the last column lists every run's.",
         "",
         "| gateway | answer | req/s | p50 ms | p99 ms | CPU ms/req | gateway CPU % "
-        "| subgraphs CPU ms/req | RSS MB | bad answers | socket errors |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| subgraphs CPU ms/req | RSS MB | bad answers | socket errors | CPU ms/req, every run |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
+    outcomes = [median_outcome(gateway_runs) for gateway_runs in runs.values()]
     for outcome in outcomes:
         result = outcome.load
         if result is None:
-            lines.append(f"| {outcome.name} | {outcome.status} |" + " - |" * 9)
+            lines.append(f"| {outcome.name} | {outcome.status} |" + " - |" * 10)
             continue
+        every = ", ".join(f"{o.load.cpu_ms_per_request:.1f}" for o in runs[outcome.name] if o.load)
         lines.append(
             f"| {outcome.name} | ok | {result.rps:.1f} | {result.p50_ms:.1f} "
             f"| {result.p99_ms:.1f} | {result.cpu_ms_per_request:.2f} "
             f"| {100 * result.gateway_cpu_s / result.seconds:.0f} "
             f"| {result.subgraphs_cpu_ms_per_request:.2f} "
-            f"| {result.gateway_rss_bytes / 2**20:.0f} | {result.wrong} | {result.socket_errors} |"
+            f"| {result.gateway_rss_bytes / 2**20:.0f} | {result.wrong} | {result.socket_errors} "
+            f"| {every} |"
         )
     ours = next((o.load for o in outcomes if o.name == "partnergraph" and o.load), None)
     peers = [o for o in outcomes if o.name != "partnergraph" and o.load]
@@ -504,6 +521,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per gateway")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per gateway, interleaved; the report shows the median run (default 1)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="after PartnerGraph's load, profile it with py-spy in a second run",
@@ -513,8 +536,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     unknown = [name for name in names if name not in GATEWAYS]
     if unknown or not names:
         parser.error(f"unknown gateway(s) {unknown}; choose from {', '.join(GATEWAYS)}")
-    if min(args.duration, args.warmup, args.connections) < 1:
-        parser.error("--duration, --warmup and --connections must be at least 1")
+    if min(args.duration, args.warmup, args.connections, args.repeat) < 1:
+        parser.error("--duration, --warmup, --connections and --repeat must be at least 1")
     args.gateway_names = names
     args.query = args.query.resolve()
     return args
@@ -546,19 +569,22 @@ def main(argv: list[str]) -> int:
         subgraphs_log,
     )
     run = Run(args, run_dir, supergraph, body, body_file, expected, subgraphs.pid)
-    outcomes: list[GatewayOutcome] = []
+    runs: dict[str, list[GatewayOutcome]] = {name: [] for name in args.gateway_names}
     profile_text = None
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     try:
         wait_for_line(subgraphs_log, subgraphs, "ready")
-        for name in args.gateway_names:
-            outcome, text = bench_gateway(run, GATEWAYS[name])
-            outcomes.append(outcome)
-            profile_text = profile_text or text
+        for repeat in range(args.repeat):
+            for name in args.gateway_names:
+                if runs[name] and runs[name][-1].load is None:
+                    continue  # it failed once; the failure is what gets reported
+                outcome, text = bench_gateway(run, GATEWAYS[name], args.profile and repeat == 0)
+                runs[name].append(outcome)
+                profile_text = profile_text or text
     finally:
         stop(subgraphs)
 
-    text = report(outcomes, args, args.query, load_before, profile_text)
+    text = report(runs, args, args.query, load_before, profile_text)
     (BENCH / "results" / f"{stamp}.md").write_text(text)
     print()
     print(text)
