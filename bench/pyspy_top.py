@@ -1,7 +1,7 @@
 """Top entries of a py-spy profile (`py-spy record --format raw`, collapsed stacks).
 
 Each line of the raw format is `frame;frame;...;frame COUNT`, outermost frame first, each frame
-`function (file:line)` or `function (file)` with `--nolineno`. "Self" counts the samples where
+`function (module/file.py:line)`, or `function (module/file.py)` with `--nolineno`. "Self" counts the samples where
 a frame is the innermost one (where the CPU actually was); "total" counts the samples where
 it is anywhere on the stack (what it and its callees cost).
 
@@ -23,20 +23,6 @@ class Profile:
     total_counts: Counter[str]
 
 
-def _short(frame: str) -> str:
-    """`resolve (/work/main/.venv/lib/python3.11/site-packages/graphql/x.py)` ->
-    `resolve (graphql/x.py)`: keep the path from the package on."""
-    name, _, location = frame.partition(" (")
-    location = location.rstrip(")")
-    for marker in ("site-packages/", "/work/main/", "lib/python3."):
-        if marker in location:
-            location = location.split(marker, 1)[1]
-            if marker == "lib/python3.":
-                location = "stdlib/" + location.split("/", 1)[-1]
-            break
-    return f"{name} ({location})" if location else name
-
-
 def read_profile(path: Path) -> Profile:
     self_counts: Counter[str] = Counter()
     total_counts: Counter[str] = Counter()
@@ -46,7 +32,7 @@ def read_profile(path: Path) -> Profile:
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = [_short(frame) for frame in stack.split(";")]
+        frames = stack.split(";")
         samples += count
         self_counts[frames[-1]] += count
         for frame in set(frames):
