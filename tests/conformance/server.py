@@ -45,6 +45,10 @@ def _json(value: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(value), status_code=status, media_type="application/json")
 
 
+def _bad_request(message: str, status: int = 400) -> Response:
+    return _json({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}, status)
+
+
 class CorpusApp:
     """The ASGI app: routes requests to the strict subgraphs of each set."""
 
@@ -81,13 +85,13 @@ class CorpusApp:
         set_name, name = request.path_params["set"], request.path_params["subgraph"]
         subgraph = self.sets.get(set_name, {}).get(name)
         if subgraph is None:
-            return _json({"errors": [{"message": f"no subgraph {set_name}/{name}"}]}, 404)
+            return _bad_request(f"no subgraph {set_name}/{name} in the corpus", 404)
         try:
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
-            return _json({"errors": [{"message": "body is not JSON"}]}, 400)
-        if not isinstance(body, dict):
-            return _json({"errors": [{"message": "body must be a JSON object"}]}, 400)
+            return _bad_request("the body is not JSON: send {query, variables, operationName}")
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return _bad_request("the body must be a JSON object with a string `query`")
         fault = self.faults.get((set_name, name))
         if isinstance(fault, int):
             subgraph.recorder.request(name, body)
@@ -101,8 +105,17 @@ class CorpusApp:
         return _json(result)
 
     async def _fault(self, request: Request) -> Response:
-        body = orjson.loads(await request.body() or b"{}")
+        try:
+            body = orjson.loads(await request.body() or b"{}")
+        except orjson.JSONDecodeError:
+            return _bad_request(
+                'the body is not JSON: send {"fault": 500 | "short_entities" | null}'
+            )
         fault = body.get("fault") if isinstance(body, dict) else None
+        if not (fault is None or fault == SHORT_ENTITIES or isinstance(fault, int)):
+            return _bad_request(
+                f'unknown fault {fault!r}: use an HTTP status, "short_entities" or null'
+            )
         self.set_fault(request.path_params["set"], request.path_params["subgraph"], fault)
         return _json({"ok": True})
 

@@ -6,12 +6,13 @@ They run without the gateway, straight against `StrictSubgraph` and over real HT
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from .corpus import load_corpus, with_urls
+from .corpus import CorpusError, load_corpus, load_set, with_urls
 from .server import CorpusApp, ServerThread
 from .subgraph import Recorder, StrictSubgraph
 from .subgraph_schema import SubgraphSchemaError, build_subgraph_schema
@@ -247,3 +248,34 @@ def test_required_selection_with_type_conditions() -> None:
     assert codes(wrong) == ["STRICT_MISSING_REQUIRES"]
     empty = run([{}, {"minutes": 2}])
     assert codes(empty) == ["STRICT_MISSING_REQUIRES"]
+
+
+def test_http_bad_input_is_refused_and_changes_nothing(
+    served: tuple[CorpusApp, ServerThread],
+) -> None:
+    app, server = served
+    url = server.url("t", "shop")
+    with httpx.Client() as client:
+        not_json = client.post(url, content=b"{nope")
+        no_query = client.post(url, json={"variables": {}})
+        unknown = client.post(f"{server.base_url}/t/nope", json={"query": "{ __typename }"})
+        bad_fault = client.post(f"{url}/__fault", json={"fault": "explode"})
+    assert [r.status_code for r in (not_json, no_query, unknown, bad_fault)] == [400, 400, 404, 400]
+    for response in (not_json, no_query, unknown, bad_fault):
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert app.faults == {}
+    assert app.recorders["t"].requests == []
+
+
+def test_corpus_authoring_mistakes_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "a.graphql").write_text("type Query { x: Int }")
+    (tmp_path / "cases.yaml").write_text("cases:\n  - {name: c, query: '{ x }', wrong: 1}\n")
+    with pytest.raises(CorpusError, match="unknown keys"):
+        load_set(tmp_path)
+    (tmp_path / "cases.yaml").write_text(
+        "cases:\n  - {name: c, query: '{ x }', plan: {fetch: 1}}\n"
+    )
+    with pytest.raises(CorpusError, match="unknown plan keys"):
+        load_set(tmp_path)
+    with pytest.raises(CorpusError, match="no URL for subgraph b"):
+        with_urls('@join__graph(name: "b", url: "http://x")', {"a": "http://a"})
