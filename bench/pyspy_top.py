@@ -1,9 +1,9 @@
 """Top entries of a py-spy profile (`py-spy record --format raw`, collapsed stacks).
 
-Each line of the raw format is `frame;frame;...;frame COUNT`, outermost frame first, each frame
-`function (module/file.py:line)`, or `function (module/file.py)` with `--nolineno`. "Self" counts the samples where
-a frame is the innermost one (where the CPU actually was); "total" counts the samples where
-it is anywhere on the stack (what it and its callees cost).
+Each line of the raw format is `frame;frame;...;frame COUNT`, outermost frame first, each
+frame `function (module/file.py:line)`, or `function (module/file.py)` with `--nolineno`.
+"Self" counts the samples where a frame is the innermost one (where the CPU actually was);
+"total" counts the samples where it is anywhere on the stack (what it and its callees cost).
 
 Usage: python bench/pyspy_top.py PROFILE.txt [N]
 """
