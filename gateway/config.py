@@ -8,6 +8,7 @@ and refuse what only a hostile or broken client sends.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 
@@ -51,6 +52,9 @@ class GatewayConfig:
     # Serve GraphiQL to browsers on GET /graphql.
     graphiql: bool = True
     limits: Limits = field(default_factory=Limits)
+    # Subgraph name -> URL, replacing the supergraph's `@join__graph(url:)` (the same
+    # supergraph served against other hosts or ports).
+    subgraph_urls: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65_535:

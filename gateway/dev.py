@@ -66,11 +66,10 @@ class DemoEcosystem:
     def banner(self) -> str:
         urls = {item.name: item.url for item in self.listeners}
         lines = ["", "PartnerGraph is running.", f"  {self.settings}", ""]
-        if "gateway" in urls:
-            lines += [
-                f"  GraphiQL (open in a browser):  {urls['gateway']}/graphql",
-                f"  Health:                        {urls['gateway']}/healthz, /readyz",
-            ]
+        lines += [
+            f"  GraphiQL (open in a browser):  {urls['gateway']}/graphql",
+            f"  Health:                        {urls['gateway']}/healthz, /readyz",
+        ]
         for name in ("partners", "deals", "inventory"):
             lines.append(f"  subgraph {name + ':':<11}          {urls[name]}/graphql")
         lines += ["", "Stop with Ctrl+C.", ""]
@@ -83,22 +82,30 @@ def build_listeners(settings: Settings, db: AsyncDatabase[Document]) -> list[Lis
     from subgraphs.partners.app import create_app as partners_app
 
     host = settings.host
-    listeners = [
+    return [
+        Listener("gateway", _gateway_app(settings), host, settings.gateway_port),
         Listener("partners", partners_app(db), host, settings.partners_port),
         Listener("deals", deals_app(db), host, settings.deals_port),
         Listener("inventory", inventory_app(db), host, settings.inventory_port),
     ]
-    gateway_app = _gateway_app(settings)
-    if gateway_app is not None:
-        listeners.insert(0, Listener("gateway", gateway_app, host, settings.gateway_port))
-    return listeners
 
 
 def _gateway_app(settings: Settings) -> Any:
+    from gateway.config import GatewayConfig
     from gateway.gateway import Gateway
     from gateway.server import create_app
 
-    return create_app(Gateway.from_file(DEMO_SUPERGRAPH))
+    base = f"http://{settings.host}"
+    config = GatewayConfig(
+        host=settings.host,
+        port=settings.gateway_port,
+        subgraph_urls={
+            "partners": f"{base}:{settings.partners_port}/graphql",
+            "deals": f"{base}:{settings.deals_port}/graphql",
+            "inventory": f"{base}:{settings.inventory_port}/graphql",
+        },
+    )
+    return create_app(Gateway.from_file(DEMO_SUPERGRAPH, config), config)
 
 
 async def run_dev(settings: Settings) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from strawberry.types.graphql import OperationType
 
-from gateway.config import GatewayConfig
+from gateway.config import ConfigError, GatewayConfig
 from gateway.executor import Executor
 from gateway.planner import QueryPlanner
 from gateway.planner.plan import QueryPlan
@@ -32,9 +32,15 @@ class Gateway:
     def __init__(self, supergraph: Supergraph, config: GatewayConfig | None = None) -> None:
         self.supergraph = supergraph
         self.config = config or GatewayConfig()
+        unknown = set(self.config.subgraph_urls) - set(supergraph.subgraph_urls)
+        if unknown:
+            raise ConfigError(
+                f"subgraph_urls names subgraphs the supergraph does not have: "
+                f"{', '.join(sorted(unknown))} (it has {', '.join(sorted(supergraph.subgraph_urls))})"
+            )
         self._executor = Executor(
             supergraph.api_schema,
-            supergraph.subgraph_urls,
+            {**supergraph.subgraph_urls, **self.config.subgraph_urls},
             timeout=self.config.subgraph_timeout,
         )
         self._pipeline = OperationPipeline(
