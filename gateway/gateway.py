@@ -32,11 +32,12 @@ class Gateway:
     def __init__(self, supergraph: Supergraph, config: GatewayConfig | None = None) -> None:
         self.supergraph = supergraph
         self.config = config or GatewayConfig()
-        unknown = set(self.config.subgraph_urls) - set(supergraph.subgraph_urls)
+        unknown = sorted(set(self.config.subgraph_urls) - set(supergraph.subgraph_urls))
         if unknown:
+            known = ", ".join(sorted(supergraph.subgraph_urls))
             raise ConfigError(
                 f"subgraph_urls names subgraphs the supergraph does not have: "
-                f"{', '.join(sorted(unknown))} (it has {', '.join(sorted(supergraph.subgraph_urls))})"
+                f"{', '.join(unknown)} (it has {known})"
             )
         self._executor = Executor(
             supergraph.api_schema,
