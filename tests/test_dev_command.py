@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 BANNER = "PartnerGraph is running."
+NOTE = "kept across restarts"
 QUERY = """
 query Pipeline($first: Int!) {
   deals(first: $first) {
@@ -122,10 +123,10 @@ def test_dev_runs_the_demo_ecosystem_and_keeps_its_data(tmp_path: Path) -> None:
             json={
                 "query": "mutation($id: ID!, $v: Int!, $note: String!) {"
                 " updateDeal(id: $id, version: $v, input: {notes: $note}) { id notes version } }",
-                "variables": {"id": deal["id"], "v": deal["version"], "note": "kept across restarts"},
+                "variables": {"id": deal["id"], "v": deal["version"], "note": NOTE},
             },
         ).json()
-        assert moved["data"]["updateDeal"]["notes"] == "kept across restarts", moved
+        assert moved["data"]["updateDeal"]["notes"] == NOTE, moved
     finally:
         assert first.stop() == 0, "".join(first.output)
     assert _embedded_servers(tmp_path) == [], "the embedded MongoDB-protocol server outlived dev"
@@ -136,10 +137,12 @@ def test_dev_runs_the_demo_ecosystem_and_keeps_its_data(tmp_path: Path) -> None:
         assert "Loaded the demo data." not in banner
         again = httpx.post(
             gateway,
-            json={"query": "query($id: ID!) { deal(id: $id) { notes version } }",
-                  "variables": {"id": deal["id"]}},
+            json={
+                "query": "query($id: ID!) { deal(id: $id) { notes version } }",
+                "variables": {"id": deal["id"]},
+            },
         ).json()
-        expected = {"notes": "kept across restarts", "version": deal["version"] + 1}
+        expected = {"notes": NOTE, "version": deal["version"] + 1}
         assert again["data"]["deal"] == expected
     finally:
         assert second.stop() == 0, "".join(second.output)
