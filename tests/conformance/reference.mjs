@@ -144,6 +144,13 @@ try {
       }
       results[c.name] = result;
       const label = `${setName}/${c.name}`;
+      const want = c.plan || {};
+      const got = result.apollo_plan;
+      if (got && ((want.fetches !== undefined && want.fetches !== got.fetches) ||
+          (want.services && !isDeepStrictEqual(want.services, got.services)))) {
+        console.log(`${label}: cases.yaml plan differs from Apollo's plan (plan assertions win):`);
+        console.log(`  plan:   ${JSON.stringify({ fetches: want.fetches, services: want.services })}\n  apollo: ${JSON.stringify(got)}`);
+      }
       if (c.expect && !sameResponse(c.expect, result)) {
         console.log(`${label}: cases.yaml expect differs from Apollo (expect wins):`);
         console.log(`  expect: ${JSON.stringify(c.expect)}\n  apollo: ${JSON.stringify(result)}`);

@@ -49,6 +49,7 @@ def main() -> None:
                     "operationName": c.operation_name,
                     "faults": c.faults,
                     "expect": c.expect,
+                    "plan": c.plan,
                 }
                 for c in subgraph_set.cases
             ],
