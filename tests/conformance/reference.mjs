@@ -88,6 +88,24 @@ function sameResponse(expected, actual) {
   return remaining.length === 0;
 }
 
+// The case's traffic assertions (what the subgraphs received) checked against Apollo's run.
+function trafficDifferences(plan, log) {
+  const out = [];
+  const calls = (service) => log.requests.filter((r) => r.service === service && r.representations !== null);
+  for (const [service, want] of Object.entries(plan.entity_calls || {})) {
+    const got = calls(service).length;
+    if (got !== want) out.push(`${service} got ${got} _entities requests (plan says ${want})`);
+  }
+  for (const [service, want] of Object.entries(plan.representations || {})) {
+    const got = calls(service).reduce((n, r) => n + r.representations.length, 0);
+    if (got !== want) out.push(`${service} got ${got} representations (plan says ${want})`);
+  }
+  if (plan.mutation_calls && !isDeepStrictEqual(plan.mutation_calls, log.mutation_calls)) {
+    out.push(`mutation calls ${JSON.stringify(log.mutation_calls)} (plan says ${JSON.stringify(plan.mutation_calls)})`);
+  }
+  return out;
+}
+
 async function control(base, set, path, body) {
   const response = await fetch(`${base}/${set}/${path}`, {
     method: 'POST',
@@ -129,6 +147,7 @@ try {
       });
       const log = await (await fetch(`${corpus.base_url}/${setName}/__log`)).json();
       for (const v of log.violations) console.log(`${setName}/${c.name}: strict check fired for Apollo: ${v}`);
+      for (const line of trafficDifferences(c.plan || {}, log)) console.log(`${setName}/${c.name}: Apollo's traffic: ${line}`);
       await control(corpus.base_url, setName, '__reset');
       const single = response.body.singleResult;
       // graphql-js objects have a null prototype: make plain JSON values to compare them
