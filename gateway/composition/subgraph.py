@@ -233,10 +233,13 @@ def parse_subgraph(
     try:
         document = parse(sdl)
     except GraphQLError as exc:
+        where = ""
+        if exc.locations:
+            where = f" (line {exc.locations[0].line}, column {exc.locations[0].column})"
         return None, [
             CompositionError(
                 "INVALID_GRAPHQL",
-                f"the SDL does not parse: {exc.message}",
+                f"the SDL does not parse: {exc.message}{where}",
                 "fix the syntax error at the location given",
                 subgraph=name,
             )

@@ -121,6 +121,19 @@ def validate_subgraph(subgraph: SubgraphSchema) -> list[CompositionError]:
                         type_def.name,
                         field_def.name,
                     )
+                if subgraph.federation_version == 2:
+                    for name in _top_level(field_def.requires):
+                        required = type_def.fields.get(name)
+                        if required is not None and not required.external:
+                            error(
+                                "REQUIRES_FIELDS_MISSING_EXTERNAL",
+                                f'@requires(fields: "{field_def.requires}") names {name}, which '
+                                "this subgraph resolves itself",
+                                f"mark {type_def.name}.{name} @external here, or drop it from "
+                                "@requires",
+                                type_def.name,
+                                field_def.name,
+                            )
             if field_def.provides is not None:
                 target = field_def.type.strip("[]!")
                 for problem in check_field_set(subgraph, target, field_def.provides, used):
@@ -226,12 +239,13 @@ def validate_merged(merged: MergedSupergraph) -> list[CompositionError]:
     return errors
 
 
+def _top_level(text: str) -> list[str]:
+    selection = parse_field_set(text)
+    if selection is None:
+        return []
+    return [s.name.value for s in selection.selections if isinstance(s, FieldNode)]
+
+
 def _in_key(type_def: TypeDef, field_name: str) -> bool:
     """Key fields are shareable: every subgraph with the entity resolves them."""
-    for key in type_def.keys:
-        selection = parse_field_set(key.fields)
-        if selection is not None and any(
-            isinstance(s, FieldNode) and s.name.value == field_name for s in selection.selections
-        ):
-            return True
-    return False
+    return any(field_name in _top_level(key.fields) for key in type_def.keys)
