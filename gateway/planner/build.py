@@ -11,31 +11,26 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from gateway.planner.errors import PlanningError
 from gateway.planner.fetch_graph import FetchGraph, FetchGroup
 from gateway.planner.operation import Cond, NormalizedOperation
 from gateway.planner.plan import Condition, Fetch, Flatten, Parallel, PlanNode, Sequence
 
 
 def build_node(fetches: FetchGraph, operation: NormalizedOperation) -> PlanNode | None:
-    """The plan node for all groups of `fetches` (already optimized)."""
+    """The plan node for all groups of `fetches` (already optimized): stages in sequence,
+    each stage the groups whose parents are all done, in parallel."""
     done: set[int] = set()
     stages: list[PlanNode] = []
-    ready = [g for g in fetches.groups if not g.parents]
-    while ready:
-        deferred: list[FetchGroup] = []
-        branches = [_branch(fetches, g, operation, done, deferred, frozenset()) for g in ready]
-        stages.append(_parallel(branches))
-        ready = sorted(
-            {
-                g.id: g
-                for g in deferred
-                if g.id not in done and all(p.id in done for p in g.parents)
-            }.values(),
-            key=lambda g: g.id,
-        )
+    while True:
+        ready = [
+            g for g in fetches.groups if g.id not in done and all(p.id in done for p in g.parents)
+        ]
         if not ready:
-            left = [g for g in fetches.groups if g.id not in done]
-            ready = [g for g in left if all(p.id in done for p in g.parents)]
+            break
+        stages.append(_parallel([_branch(fetches, g, operation, done, frozenset()) for g in ready]))
+    if len(done) != len(fetches.groups):
+        raise PlanningError("internal: the fetch graph has a cycle")
     return _sequence(stages)
 
 
@@ -44,11 +39,11 @@ def _branch(
     group: FetchGroup,
     operation: NormalizedOperation,
     done: set[int],
-    deferred: list[FetchGroup],
     applied: frozenset[Cond],
 ) -> PlanNode:
-    """The group's fetch, then the children that wait only for it. The group's conditions
-    wrap the whole branch: its children only have data to work on when it ran."""
+    """The group's fetch, then the children that wait only for it (children that wait
+    for several groups run in a later stage). The group's conditions wrap the whole branch:
+    its children only have data to work on when it ran."""
     done.add(group.id)
     conditions = (group.conditions or frozenset()) - applied
     inner = applied | conditions
@@ -56,9 +51,7 @@ def _branch(
     own: list[PlanNode] = []
     for child in fetches.children(group):
         if child.parents == {group}:
-            own.append(_branch(fetches, child, operation, done, deferred, inner))
-        else:
-            deferred.append(child)
+            own.append(_branch(fetches, child, operation, done, inner))
     if own:
         node = _sequence([node, _parallel(own)]) or node
     return _wrap(node, conditions)

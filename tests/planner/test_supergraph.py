@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from graphql import parse, validate
-from planner_support import HERE, supergraph
+from planner_support import HERE, fetches, plan, supergraph
 
 from gateway.supergraph import Supergraph, SupergraphError
 
@@ -31,6 +31,29 @@ def test_api_schema_strips_join_link_and_inaccessible() -> None:
     assert "secretNote" in supergraph("shop").schema.get_type("User").fields  # type: ignore[union-attr]
 
 
+def test_inaccessible_enum_values_arguments_and_types_are_stripped() -> None:
+    schema = supergraph("shop").api_schema
+    assert list(schema.get_type("Currency").values) == ["EUR", "USD"]  # type: ignore[union-attr]
+    price = schema.get_type("Product").fields["price"]  # type: ignore[union-attr]
+    assert list(price.args) == ["currency"]
+    assert schema.get_type("Audit") is None
+    assert "audit" not in schema.get_type("Product").fields  # type: ignore[union-attr]
+
+
+def test_requires_may_name_an_inaccessible_field() -> None:
+    result = plan("shop", "{ topProducts { label } }")
+    (_, products), (_, inventory) = fetches(result)
+    assert "internalCode" in products.operation
+    assert "internalCode" in str(inventory.requires[0])
+
+
+def test_older_join_versions_load_the_same_metadata() -> None:
+    for version in ("v0.3", "v0.4"):
+        older = Supergraph.from_sdl(SHOP.replace("join/v0.5", f"join/{version}"))
+        assert older.join == supergraph("shop").join
+        assert older.api_sdl == supergraph("shop").api_sdl
+
+
 def test_inaccessible_field_fails_validation() -> None:
     errors = validate(supergraph("shop").api_schema, parse("{ me { secretNote } }"))
     assert errors and "secretNote" in errors[0].message
@@ -54,6 +77,7 @@ def test_enum_values_know_their_subgraphs() -> None:
     assert currency.enum_values == {
         "EUR": frozenset({"products"}),
         "USD": frozenset({"products"}),
+        "GBP": frozenset({"products"}),
     }
 
 
