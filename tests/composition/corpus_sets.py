@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from gateway.composition import SubgraphSource
@@ -72,6 +73,7 @@ def reused_sets() -> list[SubgraphSet]:
     return sets
 
 
+@cache
 def demo_set() -> SubgraphSet:
     """The bundled subgraphs, as `gateway/demo/subgraph_sdl.py` prints them."""
     import json

@@ -1,0 +1,90 @@
+"""Differential test against `@theguild/federation-composition` (npm, MIT): for every set it
+composes, our supergraph has the same API schema (printed lexicographically sorted) and the
+same join metadata up to ordering (see `compare.py` for the normalizations and why); for every
+set we expect to fail, it fails too.
+
+The npm outputs are produced at test time (one `node` run for all sets), never checked in.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+from gateway.composition import CompositionFailed, compose
+
+from .compare import differences
+from .corpus_sets import TESTS, SubgraphSet, corpus_sets, reused_sets
+
+NPM_MODULE = TESTS / "node" / "node_modules" / "@theguild" / "federation-composition"
+SCRIPT = TESTS / "composition" / "compose_npm.mjs"
+
+# Valid Federation 2 sets the npm tool rejects, with why. Both have a field returning `Query`
+# whose selections continue in another subgraph: the Guild composer finds no path (it has no
+# edges between root types), while @apollo/composition composes them (tests/conformance
+# and tests/planner compose them with it) and so do we.
+NPM_REJECTS_VALID = {
+    "conformance/mutations": "Mutation.createOrder returns Query; Query.featured is elsewhere",
+    "planner/roots": "Query.self returns Query; Query.b and Query.thing are elsewhere",
+}
+
+ALL_SETS = corpus_sets() + reused_sets()
+
+
+@pytest.fixture(scope="module")
+def npm_results() -> dict[str, Any]:
+    if shutil.which("node") is None:
+        pytest.skip("node is not on PATH: cannot run @theguild/federation-composition")
+    if not NPM_MODULE.exists():
+        pytest.skip(f"{NPM_MODULE} is missing: run `npm install` in tests/node")
+    payload = {
+        s.name: [{"name": x.name, "url": x.url, "sdl": x.sdl} for x in s.sources] for s in ALL_SETS
+    }
+    completed = subprocess.run(
+        ["node", str(SCRIPT)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    results: dict[str, Any] = json.loads(completed.stdout)
+    return results
+
+
+@pytest.mark.parametrize("subgraph_set", ALL_SETS, ids=lambda s: s.name)
+def test_same_result_as_npm_composer(
+    subgraph_set: SubgraphSet, npm_results: dict[str, Any]
+) -> None:
+    theirs = npm_results[subgraph_set.name]
+    if subgraph_set.expected_errors is not None:
+        assert theirs["supergraph"] is None, "npm composed a set we expect to fail"
+        with pytest.raises(CompositionFailed):
+            compose(subgraph_set.sources)
+        return
+    ours = compose(subgraph_set.sources).supergraph_sdl
+    if theirs["supergraph"] is None:
+        assert subgraph_set.name in NPM_REJECTS_VALID, theirs["errors"]
+        return
+    assert differences(ours, theirs["supergraph"]) == []
+
+
+def test_comparison_notices_join_and_api_differences() -> None:
+    """The comparison itself can fail: a lost `external`, or an API type change, is seen."""
+    sdl = _fed1_supergraph()
+    assert differences(sdl, sdl) == []
+    assert "external" in sdl
+    lost_external = sdl.replace(", external: true", "", 1)
+    assert any("join__field" in d for d in differences(lost_external, sdl))
+    retyped = sdl.replace("inStock: Boolean", "inStock: Int", 1)
+    assert any(d.startswith("API schema differs") for d in differences(retyped, sdl))
+
+
+def _fed1_supergraph() -> str:
+    fed1 = next(s for s in corpus_sets() if s.name == "corpus/fed1_extend")
+    return compose(fed1.sources).supergraph_sdl
