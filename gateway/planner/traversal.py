@@ -362,8 +362,12 @@ class Traversal:
                 owners = graph.field_graphs(type_name, item.name)
             else:
                 owners = tuple(graph.concrete_graphs(type_name))
+            field_name = item.name if isinstance(item, OpField) else "__typename"
             reachable = [
-                o for o in owners if o != source and graph.route(type_name, source, o, provided)
+                o
+                for o in owners
+                if (o != source or _requires(graph, type_name, field_name, o))
+                and graph.route(type_name, source, o, provided)
             ]
             reachable.sort(key=lambda o: (o not in by_target, graph.subgraph_order[o]))
             if reachable:
@@ -673,6 +677,10 @@ def field_set_selections(
         key = internal_key(name, arguments, taken)
         out.append(OpField(key, name, arguments, conditions, children_sel))
     return out
+
+
+def _requires(graph: QueryGraph, type_name: str, field: str, subgraph: str) -> bool:
+    return field != "__typename" and graph.requires(type_name, field, subgraph) is not None
 
 
 def internal_key(name: str, arguments: str, taken: Mapping[str, tuple[str, str]]) -> str:

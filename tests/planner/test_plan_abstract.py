@@ -85,3 +85,30 @@ def test_concrete_fragment_through_an_interface_object_resolves_the_type_first()
 
 def test_interface_object_only_local_fields_need_one_fetch() -> None:
     assert services(plan("media", "{ topRated { id stars reviews } }")) == ["ratings"]
+
+
+def test_interface_field_missing_from_the_subgraph_explodes_into_members() -> None:
+    # search's Media has no `year`; books and movies resolve it for their own type.
+    result = plan("media", "{ media { year } }")
+    (_, search), (_, books), (_, movies) = fetches(result)
+    assert "media { __typename ... on Book { __typename id } ... on Movie { __typename id } }" in (
+        search.operation
+    )
+    assert "... on Book { year }" in books.operation
+    assert "... on Movie { year }" in movies.operation
+
+
+def test_provides_on_an_interface_field_keeps_the_member_field_local() -> None:
+    result = plan("media", "{ spotlight { title ... on Movie { director minutes } } }")
+    (_, search), (_, movies) = fetches(result)
+    assert "... on Movie { director __typename id }" in search.operation
+    assert "director" not in movies.operation
+
+
+def test_requires_on_an_interface_object_field_comes_back_to_the_same_subgraph() -> None:
+    result = plan("media", "{ topRated { blurb } }")
+    assert services(result) == ["ratings", "search", "ratings"]
+    *_, (_, last) = fetches(result)
+    assert [str(s) for s in last.requires] == ["... on Media { __typename id title }"]
+    assert last.input_rewrites == (ValueSetter(("... on Media", "__typename"), "Media"),)
+    assert_snapshot("requires_interface_object", result)
