@@ -300,6 +300,7 @@ class PolicyStore:
             await self.history_collection.insert_one(
                 {
                     "_id": version,
+                    "version": version,
                     "rules": stored,
                     "createdAt": now,
                     "actor": actor_text,
