@@ -97,7 +97,7 @@ async def test_leeway_accepts_small_clock_skew_only() -> None:
 
 
 async def test_a_tampered_token_is_refused() -> None:
-    header, payload, signature = jwt.encode(claims(), DEV_SECRET, algorithm="HS256").split(".")
+    header, _payload, signature = jwt.encode(claims(), DEV_SECRET, algorithm="HS256").split(".")
     other = jwt.encode(claims(partner_id="P-R02"), DEV_SECRET, algorithm="HS256").split(".")[1]
     assert await refused(hs_verifier(), f"{header}.{other}.{signature}") == (
         AuthReason.BAD_SIGNATURE
