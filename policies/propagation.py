@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -53,6 +53,31 @@ def _version_in(message: Any) -> int | None:
     return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
+class PolicyChanges:
+    """An `async for` over applied policy sets; `close()` (or use `with`) to stop."""
+
+    def __init__(self, registry: list[asyncio.Queue[PolicySet]]) -> None:
+        self._registry = registry
+        self._queue: asyncio.Queue[PolicySet] = asyncio.Queue(maxsize=8)
+        registry.append(self._queue)
+
+    def __aiter__(self) -> PolicyChanges:
+        return self
+
+    async def __anext__(self) -> PolicySet:
+        return await self._queue.get()
+
+    def close(self) -> None:
+        if self._queue in self._registry:
+            self._registry.remove(self._queue)
+
+    def __enter__(self) -> PolicyChanges:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class PolicyWatcher:
     """The newest policy set, kept current in this process. `await start()` before use."""
 
@@ -76,6 +101,7 @@ class PolicyWatcher:
         self._pending: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         self._subscribed = asyncio.Event()
+        self._applied = asyncio.Event()
 
     async def start(self) -> None:
         """Load once (a failure leaves `DENY_ALL` and retries), then follow changes."""
@@ -104,15 +130,16 @@ class PolicyWatcher:
         """Call `callback(policy_set)` (sync or async) after each new version is applied."""
         self._callbacks.append(callback)
 
-    async def changes(self) -> AsyncIterator[PolicySet]:
-        """Each new policy set as it is applied (a slow reader skips to the newest)."""
-        queue: asyncio.Queue[PolicySet] = asyncio.Queue(maxsize=8)
-        self._queues.append(queue)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._queues.remove(queue)
+    def changes(self) -> PolicyChanges:
+        """Each new policy set from now on, as it is applied (`async for`); a slow reader
+        skips to the newest. Registered at once, so no change after this call is missed."""
+        return PolicyChanges(self._queues)
+
+    async def wait_for_version(self, version: int) -> PolicySet:
+        """Return once the current set is at `version` or newer."""
+        while self.current.version < version or not self.loaded:
+            await self._applied.wait()
+        return self.current
 
     async def refresh(self) -> PolicySet:
         """Reload from the store if it holds a newer version; return what is current."""
@@ -133,6 +160,8 @@ class PolicyWatcher:
         self.current = policy_set
         self.loaded = True
         log.info("policies now at version %s", policy_set.version)
+        applied, self._applied = self._applied, asyncio.Event()
+        applied.set()
         for queue in list(self._queues):
             if queue.full():
                 queue.get_nowait()
