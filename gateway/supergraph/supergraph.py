@@ -18,6 +18,7 @@ from gateway.supergraph.api_schema import build_api_schema
 from gateway.supergraph.errors import SupergraphError
 from gateway.supergraph.join import JoinMetadata, read_join
 from gateway.supergraph.link import Links, read_links
+from gateway.supergraph.subgraphs import build_subgraph_schema
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +62,13 @@ class Supergraph:
             links=links,
             hash=hashlib.sha256(sdl.encode()).hexdigest(),
         )
+
+    def subgraph_schema(self, name: str) -> GraphQLSchema:
+        """The schema of subgraph `name`, as recovered from the supergraph (cached)."""
+        cache: dict[str, GraphQLSchema] = self.__dict__.setdefault("_subgraph_schemas", {})
+        if name not in cache:
+            cache[name] = build_subgraph_schema(parse(self.sdl), self.links, self.join, name)
+        return cache[name]
 
     def __str__(self) -> str:
         names = ", ".join(self.join.subgraphs)

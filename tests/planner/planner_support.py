@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from graphql import parse, validate
+from graphql import OperationDefinitionNode, parse, validate
 
 from gateway.planner import QueryPlanner
 from gateway.planner.plan import Fetch, Flatten, PlanNode, QueryPlan
@@ -37,7 +37,23 @@ def plan(
     document = parse(query)
     errors = validate(supergraph(name).api_schema, document)
     assert not errors, errors
-    return planner(name).plan(document, operation_name, override_labels=labels)
+    result = planner(name).plan(document, operation_name, override_labels=labels)
+    assert_fetches_valid(name, result)
+    return result
+
+
+def assert_fetches_valid(name: str, plan_: QueryPlan) -> None:
+    """Every fetch is a valid operation for its subgraph's schema and declares exactly the
+    variables it lists in `variable_usages` (plus `$representations`)."""
+    for _, fetch in fetches(plan_):
+        document = parse(fetch.operation)
+        errors = validate(supergraph(name).subgraph_schema(fetch.service), document)
+        assert not errors, f"invalid fetch for {fetch.service}: {fetch.operation}\n{errors}"
+        operation = document.definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)
+        declared = [v.variable.name.value for v in operation.variable_definitions or ()]
+        expected = (["representations"] if fetch.requires else []) + list(fetch.variable_usages)
+        assert declared == expected, (declared, expected)
 
 
 def assert_snapshot(snapshot: str, plan_: QueryPlan) -> None:

@@ -139,3 +139,16 @@ def test_bad_supergraphs_are_refused_with_a_clear_message(sdl: str, message: str
     with pytest.raises(SupergraphError, match=message) as caught:
         Supergraph.from_sdl(sdl)
     assert caught.value.extensions == {"code": "INVALID_SUPERGRAPH"}
+
+
+def test_subgraph_schema_is_recovered_from_the_join_metadata() -> None:
+    ratings = supergraph("media").subgraph_schema("ratings")
+    media = ratings.get_type("Media")
+    # An @interfaceObject is an object type in its subgraph.
+    assert media is not None and media.__class__.__name__ == "GraphQLObjectType"
+    assert "_entities" in ratings.query_type.fields  # type: ignore[union-attr]
+    books = supergraph("media").subgraph_schema("books")
+    assert [t.name for t in books.get_possible_types(books.get_type("Media"))] == ["Book"]  # type: ignore[arg-type]
+    assert "minutes" not in str(books.get_type("Book").fields)  # type: ignore[union-attr]
+    with pytest.raises(SupergraphError, match="unknown subgraph 'nope'"):
+        supergraph("media").subgraph_schema("nope")
