@@ -1,9 +1,10 @@
-"""The HTTP client for one subgraph.
+"""The GraphQL client for one subgraph.
 
-One `httpx.AsyncClient` per subgraph keeps a pool of keep-alive connections to it. Bodies
-are encoded and decoded with orjson. Every way a request can fail (no answer, too slow, an
+Each subgraph has its own pool of keep-alive connections (`http.HttpPool`). Bodies are
+encoded and decoded with orjson. Every way a request can fail (no answer, too slow, an
 answer that is not a GraphQL response) becomes one gateway error for that fetch, so the
-rest of the plan still runs and the client gets partial data.
+rest of the plan still runs and the client gets partial data. Calls are stateless on
+purpose: no cookies, so nothing set during one caller's request rides along with another's.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import orjson
 
 from gateway.executor.errors import ErrorCode, GraphQLErrorDict, gateway_error
+from gateway.executor.http import HttpError, HttpPool, HttpResponse, ProtocolError, encode_headers
 
 _JSON_HEADERS = {
     "content-type": "application/json",
@@ -35,7 +36,8 @@ class SubgraphResponse:
 
 
 class SubgraphClient:
-    """Sends GraphQL operations to one subgraph URL, with a total per-request timeout."""
+    """Sends GraphQL operations to one subgraph URL, with a total per-request timeout
+    (connecting, sending and receiving together)."""
 
     def __init__(
         self,
@@ -47,19 +49,10 @@ class SubgraphClient:
         max_connections: int = 100,
     ) -> None:
         self.name = name
-        self.url = httpx.URL(url)
+        self.url = url
         self.timeout = timeout
-        self._headers = {**_JSON_HEADERS, **(headers or {})}
-        self._timeouts = httpx.Timeout(timeout).as_dict()
-        # The transport alone: pooling and keep-alive without the client's per-request
-        # cookie, auth and redirect handling. Subgraph calls are stateless on purpose: a
-        # cookie set during one caller's request must never ride along with another's.
-        self._transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=30.0,
-            )
+        self._pool = HttpPool(
+            url, headers={**_JSON_HEADERS, **(headers or {})}, max_connections=max_connections
         )
 
     async def fetch(
@@ -69,30 +62,26 @@ class SubgraphClient:
         operation_name: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SubgraphResponse:
+        """`headers` are added to this call only (they must be valid header lines)."""
         body: dict[str, Any] = {"query": operation, "variables": variables}
         if operation_name:
             body["operationName"] = operation_name
-        request = httpx.Request(
-            "POST",
-            self.url,
-            headers={**self._headers, **headers} if headers else self._headers,
-            content=orjson.dumps(body),
-            extensions={"timeout": self._timeouts},
-        )
+        extra = encode_headers(headers) if headers else b""
         try:
             async with asyncio.timeout(self.timeout):
-                response = await self._transport.handle_async_request(request)
-                try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
-        except (TimeoutError, httpx.TimeoutException):
+                response = await self._pool.post(orjson.dumps(body), extra)
+        except TimeoutError:
             return self._failed(
                 ErrorCode.SUBGRAPH_TIMEOUT,
                 f"Subgraph '{self.name}' did not answer within {self.timeout:g}s; "
                 "its fields are null. Retry later.",
             )
-        except (httpx.HTTPError, OSError) as exc:
+        except ProtocolError:
+            return self._failed(
+                ErrorCode.SUBGRAPH_BAD_RESPONSE,
+                f"Subgraph '{self.name}' answered with invalid HTTP; its fields are null.",
+            )
+        except (HttpError, OSError) as exc:
             return self._failed(
                 ErrorCode.SUBGRAPH_UNAVAILABLE,
                 f"Subgraph '{self.name}' could not be reached ({type(exc).__name__}); "
@@ -100,20 +89,20 @@ class SubgraphClient:
             )
         return self._parse(response)
 
-    def _parse(self, response: httpx.Response) -> SubgraphResponse:
+    def _parse(self, response: HttpResponse) -> SubgraphResponse:
         try:
-            payload = orjson.loads(response.content)
+            payload = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             payload = None
         if not isinstance(payload, dict) or not ("data" in payload or "errors" in payload):
-            if response.status_code >= 400:
-                problem = f"answered HTTP {response.status_code}"
+            if response.status >= 400:
+                problem = f"answered HTTP {response.status}"
             else:
                 problem = "answered with something that is not a GraphQL response"
             return self._failed(
                 ErrorCode.SUBGRAPH_BAD_RESPONSE,
                 f"Subgraph '{self.name}' {problem}; its fields are null.",
-                http={"status": response.status_code},
+                http={"status": response.status},
             )
         data = payload.get("data")
         errors = payload.get("errors") or []
@@ -126,7 +115,7 @@ class SubgraphClient:
                 ErrorCode.SUBGRAPH_BAD_RESPONSE,
                 f"Subgraph '{self.name}' answered with a malformed GraphQL response; "
                 "its fields are null.",
-                http={"status": response.status_code},
+                http={"status": response.status},
             )
         return SubgraphResponse(data=data, errors=errors)
 
@@ -136,4 +125,4 @@ class SubgraphClient:
         )
 
     async def aclose(self) -> None:
-        await self._transport.aclose()
+        await self._pool.aclose()
