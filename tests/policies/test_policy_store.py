@@ -62,8 +62,8 @@ async def test_each_change_is_a_new_version_with_history_and_an_audit_entry(
     assert create.actor == str(ADMIN) and create.actor_subject == "admin-1"
     assert create.reason == "start" and create.rule_ids == ("a",)
     assert create.diff[0].before is None and create.diff[0].after == rule("a").to_dict()
-    assert update.diff[0].before["target"] == "Deal.amount"
-    assert update.diff[0].after["target"] == "Deal.*"
+    assert (update.diff[0].before or {}).get("target") == "Deal.amount"
+    assert (update.diff[0].after or {}).get("target") == "Deal.*"
     assert update.actor == "ops@vendor" and (update.previous_version, update.version) == (1, 2)
     assert delete.diff[0].after is None
 
