@@ -43,6 +43,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLUnionType,
 )
+from graphql.pyutils import Undefined
 
 from policies.errors import PolicyError, PolicyErrorCode
 
@@ -546,7 +547,7 @@ class _Checker:
                 arg
                 for arg, definition in gql_field.args.items()
                 if isinstance(definition.type, GraphQLNonNull)
-                and definition.default_value is _undefined()
+                and definition.default_value is Undefined
             ]
             if required:
                 raise self.error(
@@ -573,12 +574,6 @@ class _Checker:
         raise self.error(f"record.{path.dotted} cannot be compared", path)
 
 
-def _undefined() -> Any:
-    from graphql.pyutils import Undefined
-
-    return Undefined
-
-
 def check_condition(
     condition: Expr, source: str, schema: GraphQLSchema, type_name: str | None
 ) -> None:
@@ -593,14 +588,12 @@ def check_condition(
 
 # -- evaluation ----------------------------------------------------------------------------
 
-_MISSING: Any = None
-
 
 def _resolve(path: Path, record: Mapping[str, Any], claims: Mapping[str, Any]) -> Any:
     value: Any = record if path.root == "record" else claims
     for name in path.names:
         if not isinstance(value, Mapping):
-            return _MISSING
+            return None  # missing: the comparison reading it is unknown
         value = value.get(name)
     return value
 

@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from graphql import (
@@ -288,8 +289,8 @@ def build_view(
     _propagate(api_schema, composite, types, fields)
     return PolicyView(
         policy_version=policy_set.version,
-        types=types,
-        fields=fields,
+        types=MappingProxyType(types),
+        fields=MappingProxyType(fields),
         key=_digest(types, fields, full=True),
         plan_key=_digest(types, fields, full=False),
     )
