@@ -77,22 +77,32 @@ class JwtVerifier:
     async def verify(self, token: str) -> Principal:
         """The principal `token` names; raises `AuthError` (UNAUTHENTICATED) otherwise."""
         alg, kid = self._header(token)
-        candidates = [key for key in self.keys if key.verifies(alg, kid)]
-        if self.jwks is not None and alg in JWKS_ALGORITHMS:
-            candidates.extend(await self.jwks.keys_for(alg, kid))
-        if not candidates:
+        configured = [key for key in self.keys if key.verifies(alg, kid)]
+        claims = self._first_verified(token, configured, alg)
+        published: list[VerificationKey] = []
+        if claims is None and self.jwks is not None and alg in JWKS_ALGORITHMS:
+            published = await self.jwks.keys_for(alg, kid)
+            claims = self._first_verified(token, published, alg)
+        if claims is not None:
+            return _principal(claims)
+        if not configured and not published:
             raise unauthenticated(
                 AuthReason.UNKNOWN_KEY,
                 "The token is signed with a key this gateway does not know; "
                 "get a token from the configured identity provider.",
             )
-        for key in candidates:
-            claims = self._decode(token, key, alg)
-            if claims is not None:
-                return _principal(claims)
         raise unauthenticated(
             AuthReason.BAD_SIGNATURE, "The token's signature is not valid; get a new token."
         )
+
+    def _first_verified(
+        self, token: str, keys: Sequence[VerificationKey], alg: str
+    ) -> dict[str, Any] | None:
+        for key in keys:
+            claims = self._decode(token, key, alg)
+            if claims is not None:
+                return claims
+        return None
 
     def _header(self, token: str) -> tuple[str, str | None]:
         if len(token) > MAX_TOKEN_CHARS:
