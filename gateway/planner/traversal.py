@@ -357,19 +357,27 @@ class Traversal:
         by_target: dict[str, list[OpSelection]] = {}
         requiring: list[tuple[OpField, str]] = []
         per_member: list[OpSelection] = []
+        concrete = [
+            o
+            for o in graph.concrete_graphs(type_name)
+            if graph.route(type_name, source, o, provided)
+        ]
+        opaque = graph.is_interface_object(type_name, source)
         for item in items:
+            reachable = concrete
             if isinstance(item, OpField) and item.name != "__typename":
-                owners = graph.field_graphs(type_name, item.name)
-            else:
-                owners = tuple(graph.concrete_graphs(type_name))
-            field_name = item.name if isinstance(item, OpField) else "__typename"
-            reachable = [
-                o
-                for o in owners
-                if (o != source or _requires(graph, type_name, field_name, o))
-                and graph.route(type_name, source, o, provided)
-            ]
-            reachable.sort(key=lambda o: (o not in by_target, graph.subgraph_order[o]))
+                reachable = [
+                    o
+                    for o in graph.field_graphs(type_name, item.name)
+                    if (o != source or _requires(graph, type_name, item.name, o))
+                    and graph.route(type_name, source, o, provided)
+                ]
+                if not reachable and opaque:
+                    # Only the implementations know it: go where they are known first.
+                    reachable = concrete
+            reachable = sorted(
+                reachable, key=lambda o: (o not in by_target, graph.subgraph_order[o])
+            )
             if reachable:
                 target = reachable[0]
                 if (
@@ -380,7 +388,7 @@ class Traversal:
                     requiring.append((item, target))
                 else:
                     by_target.setdefault(target, []).append(item)
-            elif graph.is_interface_object(type_name, source) or not isinstance(item, OpField):
+            elif opaque or not isinstance(item, OpField):
                 raise PlanningError(
                     f"cannot resolve {item} on {type_name} from {source}: no subgraph that "
                     f"knows the implementations of {type_name} can be reached"

@@ -112,3 +112,11 @@ def test_requires_on_an_interface_object_field_comes_back_to_the_same_subgraph()
     assert [str(s) for s in last.requires] == ["... on Media { __typename id title }"]
     assert last.input_rewrites == (ValueSetter(("... on Media", "__typename"), "Media"),)
     assert_snapshot("requires_interface_object", result)
+
+
+def test_field_only_the_implementations_know_goes_through_a_concrete_subgraph() -> None:
+    # ratings sees Media as an object; `year` lives on Book (books) and Movie (movies):
+    # search tells the concrete type first, then each member jumps.
+    result = plan("media", "{ topRated { year } }")
+    assert services(result) == ["ratings", "search", "books", "movies"]
+    assert_snapshot("interface_object_to_members", result)
