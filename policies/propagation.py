@@ -118,6 +118,7 @@ class PolicyWatcher:
         await self._subscribed.wait()
 
     async def stop(self) -> None:
+        self.store.unlisten(self._on_local_commit)
         tasks = [*self._tasks, *self._pending]
         for task in tasks:
             task.cancel()

@@ -97,6 +97,24 @@ class AuditEntry:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One stored version, without its rules."""
+
+    version: int
+    created_at: datetime
+    actor: str
+    action: str
+    reason: str
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> VersionInfo:
+        return cls(doc["_id"], doc["createdAt"], doc["actor"], doc["action"], doc["reason"])
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.action} by {self.actor} at {self.created_at.isoformat()}"
+
+
 def _diff(before: Sequence[Rule], after: Sequence[Rule]) -> list[RuleChange]:
     old = {rule.id: rule.to_dict() for rule in before}
     new = {rule.id: rule.to_dict() for rule in after}
@@ -150,6 +168,10 @@ class PolicyStore:
         """Call `listener(policy_set)` in this process after every committed change."""
         self._listeners.append(listener)
 
+    def unlisten(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     # -- reads ------------------------------------------------------------------------------
 
     async def current(self) -> PolicySet:
@@ -166,6 +188,13 @@ class PolicyStore:
         if doc is None:
             raise PolicyError(PolicyErrorCode.NOT_FOUND, f"policy version {version} does not exist")
         return _policy_set(doc)
+
+    async def history(self, *, limit: int = 50) -> list[VersionInfo]:
+        """Stored versions, newest first (what a rollback can restore)."""
+        if limit < 1 or limit > 1000:
+            raise PolicyError(PolicyErrorCode.BAD_USER_INPUT, "limit must be 1 to 1000")
+        cursor = self.history_collection.find({}, {"rules": 0}).sort("_id", DESCENDING)
+        return [VersionInfo.from_doc(doc) async for doc in cursor.limit(limit)]
 
     async def audit(
         self,

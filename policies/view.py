@@ -212,7 +212,10 @@ def _type_decision(type_name: str, bound: list[_Bound]) -> tuple[TypeDecision, s
     condition = conjunction([grant, negation(disjunction([b.condition for b in denies]))])
     constant = _constant(condition)
     if constant is True:
-        return TypeDecision(True, None, _ids(allows)), "no record condition"
+        return (
+            TypeDecision(True, None, _ids(allows)),
+            "no record condition; the type shows where any of its fields does",
+        )
     if constant in (False, None):
         deciding = [b for b in denies if _constant(b.condition) is not False] or allows
         why = "a whole-type deny" if denies else "no whole-type allow holds for the caller"
@@ -423,6 +426,11 @@ class ViewCache:
 _default_cache = ViewCache()
 
 
+def clear_compiled_views() -> None:
+    """Drop every view `compile_view` cached (e.g. when the supergraph is replaced)."""
+    _default_cache.clear()
+
+
 def compile_view(
     policy_set: PolicySet, principal: Principal, api_schema: GraphQLSchema
 ) -> PolicyView:
@@ -477,6 +485,9 @@ def explain(
         else:
             considered.append(f"{rule}: applies (condition bound: {bound[rule.id].condition})")
     rules = list(bound.values())
+    if api_schema is not None and not _exists(api_schema, type_name, field_name):
+        reason = "not in the API schema"
+        return Explanation(coordinate, "hidden", (), reason, tuple(considered))
     if field_name:
         field_decision, reason = _field_decision(type_name, field_name, rules)
         decision, ids = str(field_decision), field_decision.rule_ids
@@ -492,3 +503,12 @@ def explain(
             if not compiled_type.visible and type_decision.visible:
                 decision, reason = "hidden", "no field of it is visible"
     return Explanation(coordinate, decision, ids, reason, tuple(considered))
+
+
+def _exists(schema: GraphQLSchema, type_name: str, field_name: str) -> bool:
+    named = schema.get_type(type_name)
+    if not isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
+        return False
+    if not field_name:
+        return True
+    return not isinstance(named, GraphQLUnionType) and field_name in named.fields

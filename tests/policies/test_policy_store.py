@@ -192,6 +192,13 @@ async def test_rollback_restores_an_old_version_as_a_new_one(store: PolicyStore)
     assert [r.id for r in (await store.version(3)).rules] == ["b"]  # history untouched
     [entry] = await store.audit(limit=1)
     assert entry.action == "rollback" and entry.reason == "undo"
+    versions = await store.history()
+    assert [(v.version, v.action, v.reason) for v in versions] == [
+        (4, "rollback", "undo"),
+        (3, "delete", "v3"),
+        (2, "create", "v2"),
+        (1, "create", "v1"),
+    ]
     assert {change.rule_id for change in entry.diff} == {"a", "b"}
 
 

@@ -245,6 +245,8 @@ def test_explain_names_the_deciding_rule_and_why() -> None:
     assert "deny beats" in text.reason
     unmatched = explain(DEMO, ANONYMOUS, "Deal.amount")
     assert unmatched.decision == "hidden" and "no rule matches" in unmatched.reason
+    missing = explain(DEMO, RESELLER, "Deal.nope", demo_schema())
+    assert missing.decision == "hidden" and missing.reason == "not in the API schema"
     record = explain(DEMO, RESELLER, "Deal")
     assert record.deciding_rules == ("reseller-own-deals",)
     assert 'record.partner.id == "p-r1"' in str(record)
