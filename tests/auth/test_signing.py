@@ -15,6 +15,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from policies.principal import ANONYMOUS, AuthMethod, Principal
 from policies.signing import (
@@ -191,3 +193,11 @@ def test_verify_needs_a_readable_principal_even_when_signed() -> None:
         verify(BODY, headers, SECRET)
     assert caught.value.reason is SignatureReason.BAD_PRINCIPAL
     assert caught.value.to_graphql_error()["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_websockets_to_a_subgraph_are_refused(client: httpx.AsyncClient) -> None:
+    url = str(client.base_url).replace("http://", "ws://") + "/graphql"
+    with pytest.raises(InvalidStatus) as caught:
+        async with connect(url, additional_headers=sign(b"", RESELLER, SECRET)):
+            pass
+    assert caught.value.response.status_code == 403
