@@ -20,7 +20,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, parse_type, print_ast
+from graphql import (
+    ConstDirectiveNode,
+    ListTypeNode,
+    NamedTypeNode,
+    NonNullTypeNode,
+    TypeNode,
+    parse_type,
+    print_ast,
+)
 
 from gateway.composition.errors import CompositionError
 from gateway.composition.subgraph import (
@@ -111,6 +119,27 @@ class _Merger:
             for name, type_def in subgraph.types.items():
                 self.sources.setdefault(name, {})[subgraph.name] = type_def
         self.supertypes = self._supertypes()
+        self.repeatable = {
+            name
+            for subgraph in subgraphs
+            for name, composed in subgraph.composed.items()
+            if composed.definition.repeatable
+        }
+
+    def _directives(self, groups: Iterable[list[ConstDirectiveNode]]) -> list[str]:
+        """Printed passthrough directives: a repeatable one from every subgraph, any other
+        (`@deprecated`, ...) once, from the first subgraph that applies it."""
+        printed: list[str] = []
+        seen: set[str] = set()
+        for group in groups:
+            for directive in group:
+                name = directive.name.value
+                text = print_ast(directive)
+                if text in printed or (name in seen and name not in self.repeatable):
+                    continue
+                seen.add(name)
+                printed.append(text)
+        return printed
 
     def error(
         self,
@@ -144,7 +173,7 @@ class _Merger:
                 sources=sources,
                 inaccessible=any(t.inaccessible for t in sources.values()),
                 tags=_union(t.tags for t in sources.values()),
-                directives=_union([print_ast(d) for d in t.directives] for t in sources.values()),
+                directives=self._directives(t.directives for t in sources.values()),
             )
             if merged.kind in ("object", "interface"):
                 self._merge_fields(merged)
@@ -202,7 +231,7 @@ class _Merger:
                 sources=sources,
                 inaccessible=any(f.inaccessible for f in sources.values()),
                 tags=_union(f.tags for f in sources.values()),
-                directives=_union([print_ast(d) for d in f.directives] for f in sources.values()),
+                directives=self._directives(f.directives for f in sources.values()),
             )
             merged_field.arguments = self._merge_arguments(
                 merged.name, name, {g: f.arguments for g, f in sources.items()}

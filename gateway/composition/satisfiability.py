@@ -1,11 +1,14 @@
-"""Satisfiability, for the common cases: can a query reach every field from a root?
+"""Satisfiability, for the common cases: can a query reach every field from every place its
+type can be reached?
 
 Walks the federated query graph the planner uses (nodes are (type, subgraph) pairs): from each
 subgraph's root types, along the fields a subgraph resolves, down to the members of abstract
 types, and across subgraphs through resolvable `@key`s whose fields the current subgraph
-resolves. A field whose type is reachable, but never in a subgraph that resolves the field,
-is an error: no query plan could fetch it. (Requirements of `@requires` are assumed
-satisfiable; Apollo's full check also simulates every query path.)
+resolves. Then, wherever an object type is reached, each of its fields must be resolved in
+that subgraph or in one a chain of key jumps leads to; otherwise a query selecting it there
+has no plan. (Requirements of `@requires` are assumed satisfiable, fields returning a root
+type follow root-to-root edges as Apollo's planner does, and interfaces are checked through
+their implementations; Apollo's full check simulates every query path.)
 """
 
 from __future__ import annotations
@@ -19,35 +22,49 @@ Node = tuple[str, str]  # (type name, subgraph name)
 
 
 def check_satisfiability(merged: MergedSupergraph) -> list[CompositionError]:
-    reached = _reachable(merged)
-    errors: list[CompositionError] = []
-    for merged_type in merged.types.values():
-        if merged_type.kind not in ("object", "interface"):
+    unreachable: dict[tuple[str, str], list[str]] = {}
+    for type_name, graph in sorted(_reachable(merged)):
+        merged_type = merged.types.get(type_name)
+        if merged_type is None or merged_type.kind != "object" or type_name in ROOT_KINDS.values():
             continue
-        reached_in = sorted(g for t, g in reached if t == merged_type.name)
-        if not reached_in:
-            continue  # not reachable at all: an orphan type, not a missing path
+        jumps = _key_closure(merged_type, graph)
         for merged_field in merged_type.fields.values():
             if merged_field.interface_object_only:
                 continue
             graphs = _resolving(merged_field)
-            if not graphs or any((merged_type.name, g) in reached for g in graphs):
-                continue
-            errors.append(
-                CompositionError(
-                    "SATISFIABILITY_ERROR",
-                    f"no query can reach this field: it is resolved only in "
-                    f"{', '.join(graphs)}, but {merged_type.name} is only reachable in "
-                    f"{', '.join(reached_in)}",
-                    f"add a resolvable @key to {merged_type.name} in {graphs[0]} (and the key "
-                    f"fields in {reached_in[0]}), or resolve the field in "
-                    f"{' or '.join(reached_in)}",
-                    subgraph=graphs[0],
-                    type=merged_type.name,
-                    field=merged_field.name,
-                )
+            if graphs and not jumps.intersection(graphs):
+                unreachable.setdefault((type_name, merged_field.name), []).append(graph)
+    errors: list[CompositionError] = []
+    for (type_name, field_name), reached_in in unreachable.items():
+        graphs = _resolving(merged.types[type_name].fields[field_name])
+        errors.append(
+            CompositionError(
+                "SATISFIABILITY_ERROR",
+                f"a query that reaches {type_name} in {', '.join(reached_in)} cannot select "
+                f"{field_name}: it is resolved only in {', '.join(graphs)}, and no resolvable "
+                f"@key leads there",
+                f"add a resolvable @key to {type_name} in {graphs[0]} (with its fields "
+                f"resolvable in {reached_in[0]}), or resolve {field_name} in "
+                f"{' and '.join(reached_in)} too (@shareable)",
+                subgraph=graphs[0],
+                type=type_name,
+                field=field_name,
             )
+        )
     return errors
+
+
+def _key_closure(merged_type: MergedType, graph: str) -> set[str]:
+    """The subgraphs reachable from `graph` by key jumps on this type (itself included)."""
+    seen = {graph}
+    todo = [graph]
+    while todo:
+        current = todo.pop()
+        for target in _key_jumps(merged_type, current):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
 
 
 def _resolving(merged_field: MergedField) -> list[str]:
@@ -93,14 +110,21 @@ def _edges(merged: MergedSupergraph, merged_type: MergedType, graph: str) -> lis
         other_source = other.sources.get(graph)
         if other_source is not None and merged_type.name in other_source.interfaces:
             result.append((other.name, graph))
-    for target, target_source in merged_type.sources.items():
-        if target == graph:
-            continue
-        for key in target_source.keys:
-            if key.resolvable and _key_available(merged_type, key.fields, graph):
-                result.append((merged_type.name, target))
-                break
+    result.extend((merged_type.name, target) for target in _key_jumps(merged_type, graph))
     return result
+
+
+def _key_jumps(merged_type: MergedType, graph: str) -> list[str]:
+    """Subgraphs with a resolvable key on the type whose fields `graph` can send."""
+    return [
+        target
+        for target, target_source in merged_type.sources.items()
+        if target != graph
+        and any(
+            key.resolvable and _key_available(merged_type, key.fields, graph)
+            for key in target_source.keys
+        )
+    ]
 
 
 def _key_available(merged_type: MergedType, fields: str, graph: str) -> bool:

@@ -290,11 +290,21 @@ class _Reader:
                 continue
             is_extension = "Extension" in type(definition).__name__
             if not is_extension:
+                if type_name in defined:
+                    self.error(
+                        "INVALID_GRAPHQL",
+                        f"type {type_name} is defined more than once",
+                        "define it once; add fields elsewhere with `extend type`",
+                        type_name,
+                    )
                 defined.add(type_name)
             self.add(type_def, definition)
-        for type_name, type_def in types.items():
-            if type_name not in defined and type_name not in ROOT_KINDS.values():
-                type_def.extension = True
+        if self.names.version == 2:
+            # Federation 1 `extend type` was the only way to add to an entity, so it marks
+            # no extension there; only `@extends` does (as the npm composers do).
+            for type_name, type_def in types.items():
+                if type_name not in defined:
+                    type_def.extension = True
         for root in ROOT_KINDS.values():
             if root in types:
                 types[root].extension = False

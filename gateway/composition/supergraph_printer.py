@@ -204,7 +204,7 @@ class _Printer:
             flags = ""
             if source.interface_object:
                 flags += ", isInterfaceObject: true"
-            if source.extension and self.merged.graph(graph).federation_version == 2:
+            if source.extension:
                 flags += ", extension: true"
             for key in source.keys:
                 resolvable = "" if key.resolvable else ", resolvable: false"
