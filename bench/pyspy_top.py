@@ -21,11 +21,19 @@ class Profile:
     samples: int
     self_counts: Counter[str]
     total_counts: Counter[str]
+    self_by_package: Counter[str]
+
+
+def package_of(frame: str) -> str:
+    """`is_idle (httpcore/_async/http11.py)` -> `httpcore`; `<frozen importlib...>` stays."""
+    location = frame.rpartition(" (")[2].rstrip(")")
+    return location if location.startswith("<") else location.split("/", 1)[0]
 
 
 def read_profile(path: Path) -> Profile:
     self_counts: Counter[str] = Counter()
     total_counts: Counter[str] = Counter()
+    self_by_package: Counter[str] = Counter()
     samples = 0
     for line in path.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -35,18 +43,24 @@ def read_profile(path: Path) -> Profile:
         frames = stack.split(";")
         samples += count
         self_counts[frames[-1]] += count
+        self_by_package[package_of(frames[-1])] += count
         for frame in set(frames):
             total_counts[frame] += count
-    return Profile(samples, self_counts, total_counts)
+    return Profile(samples, self_counts, total_counts, self_by_package)
 
 
 def markdown(profile: Profile, top: int = 15) -> str:
-    """Two markdown tables: the top frames by self samples and by total samples."""
+    """Markdown tables: self samples by package, the top frames by self and by total."""
     if profile.samples == 0:
         return "(no samples)\n"
     lines = [f"{profile.samples} samples.", ""]
-    for title, counts in (("self", profile.self_counts), ("total", profile.total_counts)):
-        lines += [f"| {title} % | frame |", "| ---: | --- |"]
+    tables = (
+        ("self", "package", profile.self_by_package),
+        ("self", "frame", profile.self_counts),
+        ("total", "frame", profile.total_counts),
+    )
+    for title, what, counts in tables:
+        lines += [f"| {title} % | {what} |", "| ---: | --- |"]
         for frame, count in counts.most_common(top):
             lines.append(f"| {100 * count / profile.samples:.1f} | `{frame}` |")
         lines.append("")

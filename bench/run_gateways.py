@@ -371,12 +371,12 @@ def profile(run: Run, url: str, length: int, pid: int) -> str:
 
 
 def bench_gateway(
-    run: Run, spec: GatewaySpec, with_profile: bool
+    run: Run, spec: GatewaySpec, attempt: int, with_profile: bool
 ) -> tuple[GatewayOutcome, str | None]:
     """Start, check, warm up, load (and optionally profile) one gateway; always stop it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/graphql"
-    log = run.run_dir / f"{spec.name}.log"
+    log = run.run_dir / f"{spec.name}-{attempt}.log"
     print(f"== {spec.name} on port {port} (log: {log})", flush=True)
     process = start(spec.command(run.supergraph, port), spec.cwd, log, spec.env)
     try:
@@ -578,7 +578,9 @@ def main(argv: list[str]) -> int:
             for name in args.gateway_names:
                 if runs[name] and runs[name][-1].load is None:
                     continue  # it failed once; the failure is what gets reported
-                outcome, text = bench_gateway(run, GATEWAYS[name], args.profile and repeat == 0)
+                outcome, text = bench_gateway(
+                    run, GATEWAYS[name], repeat + 1, args.profile and repeat == 0
+                )
                 runs[name].append(outcome)
                 profile_text = profile_text or text
     finally:
