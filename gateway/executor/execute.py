@@ -337,7 +337,13 @@ class _PlanRun:
                     service=fetch.service,
                 )
             )
-        return await client.fetch(fetch.operation, variables, fetch.operation_name, self.headers)
+        return await client.fetch(
+            fetch.operation,
+            variables,
+            fetch.operation_name,
+            self.headers,
+            idempotent=fetch.operation_kind == "query",
+        )
 
     def _forwarded_variables(self, fetch: Fetch) -> dict[str, Any]:
         variables = self.variables

@@ -61,15 +61,19 @@ class SubgraphClient:
         variables: Mapping[str, Any],
         operation_name: str | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = False,
     ) -> SubgraphResponse:
-        """`headers` are added to this call only (they must be valid header lines)."""
+        """`headers` are added to this call only (they must be valid header lines). An
+        `idempotent` call (a query, not a mutation) may be sent twice if a kept-alive
+        connection turns out closed."""
         body: dict[str, Any] = {"query": operation, "variables": variables}
         if operation_name:
             body["operationName"] = operation_name
         extra = encode_headers(headers) if headers else b""
         try:
             async with asyncio.timeout(self.timeout):
-                response = await self._pool.post(orjson.dumps(body), extra)
+                response = await self._pool.post(orjson.dumps(body), extra, idempotent=idempotent)
         except TimeoutError:
             return self._failed(
                 ErrorCode.SUBGRAPH_TIMEOUT,

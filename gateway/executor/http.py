@@ -73,18 +73,33 @@ class HttpPool:
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
 
-    async def post(self, body: bytes, headers: bytes = b"") -> HttpResponse:
+    async def post(
+        self, body: bytes, headers: bytes = b"", *, idempotent: bool = False
+    ) -> HttpResponse:
         """POST `body`; `headers` are extra header lines, as made by `encode_headers`.
-        Raises `OSError` when no connection can be made, `HttpError` when the exchange fails."""
+        Raises `OSError` when no connection can be made, `HttpError` when the exchange fails.
+
+        An `idempotent` request (a query) is sent once more, on a new connection, when a
+        reused connection closes before any byte of the answer: the server closed it as
+        idle just as the request went out."""
         request = b"%scontent-length: %d\r\n%s\r\n%s" % (self._head, len(body), headers, body)
-        connection = await self._acquire()
-        try:
-            response = await connection.exchange(request)
-        except BaseException:
-            self._release(connection, reusable=False)
-            raise
-        self._release(connection, reusable=connection.keep_alive)
-        return response
+        retried = False
+        while True:
+            connection = await self._acquire()
+            reused = connection.exchanges > 0
+            try:
+                response = await connection.exchange(request)
+            except ConnectionClosed:
+                self._release(connection, reusable=False)
+                if idempotent and reused and not retried and not connection.received_any:
+                    retried = True
+                    continue
+                raise
+            except BaseException:
+                self._release(connection, reusable=False)
+                raise
+            self._release(connection, reusable=connection.keep_alive)
+            return response
 
     async def aclose(self) -> None:
         self._closed = True
@@ -171,11 +186,15 @@ class _Connection(asyncio.Protocol):
         self.keep_alive = False
         self.is_open = False
         self.idle_since = 0.0
+        self.exchanges = 0
+        self.received_any = False  # in the current exchange
 
     def exchange(self, request: bytes) -> asyncio.Future[HttpResponse]:
         if not self.is_open or self._transport is None:
             raise ConnectionClosed("the connection is closed")
         self._pending = asyncio.get_running_loop().create_future()
+        self.exchanges += 1
+        self.received_any = False
         self._chunks = []
         self._headers_done = False
         self._framed = False
@@ -195,6 +214,7 @@ class _Connection(asyncio.Protocol):
         self.is_open = True
 
     def data_received(self, data: bytes) -> None:
+        self.received_any = True
         if self._pending is None or self._pending.done():
             self.close()  # bytes nobody asked for: the connection cannot be trusted
             return

@@ -165,3 +165,22 @@ async def test_per_request_headers_are_sent_and_header_injection_is_refused() ->
         encode_headers({"x-evil": "a\r\nx-admin: yes"})
     with pytest.raises(ValueError, match="must be http"):
         HttpPool("ftp://example.org/graphql")
+
+
+async def test_a_query_is_resent_once_when_a_kept_alive_connection_turns_out_closed() -> None:
+    """The server drops the second request on the first connection without a byte of
+    answer: a query goes again on a new connection; a mutation is not sent twice."""
+
+    def answer(n: int) -> bytes | None:
+        return None if n == 1 else framed()
+
+    for idempotent, expected in ((True, {"ok": True}), (False, None)):
+        async with raw_server(answer) as (server, url):
+            client = SubgraphClient("raw", url, timeout=5.0)
+            try:
+                await client.fetch("{ ok }", {})
+                second = await client.fetch("{ ok }", {}, idempotent=idempotent)
+            finally:
+                await client.aclose()
+        assert second.data == expected
+        assert len(server.requests) == (3 if idempotent else 2)
