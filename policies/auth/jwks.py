@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import jwt
+import orjson
 
 from policies.auth.errors import AuthReason, unauthenticated
 from policies.auth.keys import VerificationKey, algorithms_for_key
@@ -80,7 +81,6 @@ class JwksKeySource:
         self._expires_at = float("-inf")
         self._last_failed = False
         self._lock = asyncio.Lock()
-        self.fetch_count = 0
 
     async def keys_for(self, alg: str, kid: str | None) -> list[VerificationKey]:
         """The cached keys that may verify a token with header `alg`/`kid`, refetched when
@@ -114,7 +114,6 @@ class JwksKeySource:
             if self._last_failed and not self._may_refetch():
                 return  # an attempt just failed: keep what is cached, do not hammer the IdP
             self._fetched_at = self._clock()
-            self.fetch_count += 1
             try:
                 keys = await self._fetch()
             except (JwksError, httpx.HTTPError, ValueError) as exc:
@@ -126,12 +125,16 @@ class JwksKeySource:
             self._expires_at = self._fetched_at + self.ttl
 
     async def _fetch(self) -> list[VerificationKey]:
-        response = await self._client.get(self.url, headers={"accept": "application/json"})
-        if response.status_code != 200:
-            raise JwksError(f"HTTP {response.status_code}")
-        if len(response.content) > MAX_JWKS_BYTES:
-            raise JwksError("the document is too large")
-        return parse_jwks(response.json())
+        body = bytearray()
+        headers = {"accept": "application/json"}
+        async with self._client.stream("GET", self.url, headers=headers) as response:
+            if response.status_code != 200:
+                raise JwksError(f"HTTP {response.status_code}")
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_JWKS_BYTES:
+                    raise JwksError(f"the document is larger than {MAX_JWKS_BYTES} bytes")
+        return parse_jwks(orjson.loads(body))
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -26,6 +26,7 @@ class IdentityProvider:
         self.keys: dict[str, Any] = {}
         self.extra: list[dict[str, Any]] = []
         self.status = 200
+        self.document: Any = None  # served instead of the keys when set
         self.fetches = 0
         self.app = Starlette(routes=[Route("/jwks.json", self.jwks)])
 
@@ -33,13 +34,15 @@ class IdentityProvider:
         self.fetches += 1
         if self.status != 200:
             return Response("down", status_code=self.status)
+        if self.document is not None:
+            return JSONResponse(self.document)
         published = []
         for kid, private in self.keys.items():
             alg = "RS256" if kid.startswith("rsa") else "ES256"
             jwk = jwt.algorithms.get_default_algorithms()[alg].to_jwk(
                 private.public_key(), as_dict=True
             )
-            published.append({**jwk, "kid": kid, "use": "sig"})
+            published.append({**jwk, "kid": kid, "use": "sig", "alg": alg})
         return JSONResponse({"keys": published + self.extra})
 
     def token(self, kid: str, **claims: Any) -> str:
@@ -162,4 +165,27 @@ async def test_cached_keys_stay_in_use_when_a_refresh_fails(
     provider.keys = {"ec-9": ec_private_key()}
     now[0] += 31  # after the cooldown, the refresh succeeds and rsa-1 is gone
     assert await reason_refused(checker, token) == AuthReason.UNKNOWN_KEY
+    await checker.aclose()
+
+
+@pytest.mark.parametrize("document", [{"nope": 1}, {"keys": []}, [1, 2], {"keys": [{"kty": "XX"}]}])
+async def test_a_document_without_usable_keys_refuses_tokens(
+    idp: tuple[IdentityProvider, str], document: Any
+) -> None:
+    provider, url = idp
+    provider.document = document
+    checker = verifier(url)
+    assert await reason_refused(checker, provider.token("rsa-1")) == AuthReason.KEYS_UNAVAILABLE
+    await checker.aclose()
+
+
+async def test_a_jwk_alg_limits_its_key_to_that_algorithm(
+    idp: tuple[IdentityProvider, str],
+) -> None:
+    provider, url = idp
+    checker = verifier(url)
+    private = provider.keys["rsa-1"]
+    payload = {"sub": "app-1", "exp": int(time.time()) + 600}
+    ps256 = jwt.encode(payload, private, algorithm="PS256", headers={"kid": "rsa-1"})
+    assert await reason_refused(checker, ps256) == AuthReason.UNKNOWN_KEY  # published as RS256
     await checker.aclose()
