@@ -15,6 +15,11 @@ path gives the same answer (DESIGN.md, "Visibility semantics"). How rules combin
 - A condition on a field rule makes the field **conditional**: its value shows only on
   records where the condition holds (elsewhere it behaves as hidden).
 - A field whose type is hidden is hidden; a type with no visible field is hidden.
+- Two masks on one field: the first in rule order gives the value.
+
+Records are read as the schema shapes them: a dict of the object's fields by schema name
+(not alias), nested objects as dicts; `view.record_fields(type)` lists the dotted paths the
+conditions read (`partner.id` means `partner { id }`), which the planner must fetch.
 
 `view.key` hashes every decision (bound conditions included, so two resellers with different
 partner ids get different keys: their records differ); `view.plan_key` hashes only what
@@ -278,7 +283,9 @@ def build_view(
     policy_set: PolicySet, principal: Principal, api_schema: GraphQLSchema
 ) -> PolicyView:
     """Compile without caching (see `compile_view`)."""
-    bound = _bind(policy_set, principal)
+    by_type: dict[str, list[_Bound]] = {}
+    for item in _bind(policy_set, principal):
+        by_type.setdefault(item.rule.target.type_name, []).append(item)
     types: dict[str, TypeDecision] = {}
     fields: dict[str, FieldDecision] = {}
     composite = _guarded_types(api_schema)
@@ -286,6 +293,7 @@ def build_view(
         if isinstance(named, GraphQLUnionType):
             continue
         assert isinstance(named, GraphQLObjectType | GraphQLInterfaceType)
+        bound = by_type.get(named.name, [])
         types[named.name] = _type_decision(named.name, bound)[0]
         for field_name in named.fields:
             fields[f"{named.name}.{field_name}"] = _field_decision(named.name, field_name, bound)[0]
