@@ -207,7 +207,10 @@ class RequireGatewaySignature:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 4401})
             return
-        body = await self._read_body(receive)
+        try:
+            body = await self._read_body(receive)
+        except _ClientGone:
+            return  # nobody to answer
         if body is None:
             too_large = {
                 "message": f"The request body is larger than {self.max_body_bytes} bytes.",
@@ -224,12 +227,13 @@ class RequireGatewaySignature:
         await self.app(scope, _replay(body, receive), send)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body, or None when it exceeds the limit."""
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                break  # disconnected: the app will see it on its own receive
+                raise _ClientGone
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
@@ -238,6 +242,10 @@ class RequireGatewaySignature:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+class _ClientGone(Exception):
+    """The client disconnected before its body was read."""
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
