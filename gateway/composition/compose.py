@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from graphql import validate_schema
+
 from gateway.composition.errors import CompositionError, CompositionFailed
 from gateway.composition.merge import merge
 from gateway.composition.satisfiability import check_satisfiability
@@ -38,6 +40,16 @@ def compose(sources: Sequence[SubgraphSource]) -> Composition:
     """
     errors: list[CompositionError] = []
     names = [s.name for s in sources]
+    for name in names:
+        if not name.strip() or not any(c.isalnum() for c in name):
+            errors.append(
+                CompositionError(
+                    "INVALID_SUBGRAPH_NAME",
+                    f"subgraph name {name!r} is empty or has no letter or digit",
+                    "name subgraphs with letters, digits, '_' or '-'",
+                    subgraph=name,
+                )
+            )
     if not sources:
         raise CompositionFailed(
             [CompositionError("NO_SUBGRAPHS", "no subgraphs to compose", "list at least one")]
@@ -80,4 +92,17 @@ def compose(sources: Sequence[SubgraphSource]) -> Composition:
                 )
             ]
         ) from exc
+    problems = validate_schema(supergraph.api_schema)
+    if problems:
+        raise CompositionFailed(
+            [
+                CompositionError(
+                    "INVALID_API_SCHEMA",
+                    f"the composed API schema is invalid: {problem.message}",
+                    "make the subgraphs agree (e.g. every implementation of an interface "
+                    "defines the interface's fields somewhere)",
+                )
+                for problem in problems
+            ]
+        )
     return Composition(sdl, supergraph.api_sdl, supergraph)

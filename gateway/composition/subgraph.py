@@ -351,7 +351,7 @@ class _Reader:
             if self.rename(member.name.value) not in type_def.members:
                 type_def.members.append(self.rename(member.name.value))
         for value in getattr(node, "values", None) or ():
-            found = self.directives(value.directives, type_def.name)
+            found = self.directives(value.directives, type_def.name, value.name.value)
             type_def.values[value.name.value] = EnumValue(
                 value.name.value,
                 value.description.value if value.description else None,
@@ -366,7 +366,7 @@ class _Reader:
                 type_def.inputs[child.name.value] = self.argument(child, type_def.name)
 
     def add_field(self, type_def: TypeDef, node: FieldDefinitionNode, shareable: bool) -> None:
-        found = self.directives(node.directives, type_def.name)
+        found = self.directives(node.directives, type_def.name, node.name.value)
         type_def.fields[node.name.value] = Field(
             name=node.name.value,
             type=self.rename_type(print_ast(node.type)),
@@ -384,7 +384,7 @@ class _Reader:
         )
 
     def argument(self, node: InputValueDefinitionNode, type_name: str) -> Argument:
-        found = self.directives(node.directives, type_name)
+        found = self.directives(node.directives, type_name, node.name.value)
         return Argument(
             name=node.name.value,
             type=self.rename_type(print_ast(node.type)),
@@ -395,7 +395,7 @@ class _Reader:
             directives=found.passthrough,
         )
 
-    def directives(self, nodes: Any, type_name: str) -> _Directives:
+    def directives(self, nodes: Any, type_name: str, element: str = "") -> _Directives:
         found = _Directives()
         for node in nodes or ():
             local = node.name.value
@@ -404,6 +404,8 @@ class _Reader:
             if canonical is None:
                 if local in PASSTHROUGH or local in self.names.compose_requests:
                     found.passthrough.append(node)
+                elif local not in self.directive_definitions:
+                    self.unknown_directive(local, type_name, element)
                 continue
             if canonical == "key":
                 found.keys.append(
@@ -422,6 +424,12 @@ class _Reader:
             elif canonical in ("external", "shareable", "inaccessible", "extends"):
                 setattr(found, canonical, True)
         return found
+
+    def unknown_directive(self, local: str, type_name: str, element: str) -> None:
+        hint = f"define `directive @{local}` in the subgraph"
+        if local in FEDERATION_DIRECTIVES:
+            hint = f'import it: @link(url: ".../federation/v2.x", import: ["@{local}"])'
+        self.error("INVALID_GRAPHQL", f"unknown directive @{local}", hint, type_name, element)
 
     def upgrade_federation_1(self, types: dict[str, TypeDef]) -> None:
         """Federation 1 had no `@shareable`: every field could be resolved anywhere, and key

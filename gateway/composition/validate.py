@@ -189,6 +189,8 @@ def validate_merged(merged: MergedSupergraph) -> list[CompositionError]:
                 "add at least one field to the Query type of a subgraph",
             )
         )
+    errors.extend(_inaccessible_references(merged))
+    errors.extend(_interface_fields(merged))
     for merged_type in merged.types.values():
         if merged_type.kind != "object":
             continue
@@ -249,3 +251,65 @@ def _top_level(text: str) -> list[str]:
 def _in_key(type_def: TypeDef, field_name: str) -> bool:
     """Key fields are shareable: every subgraph with the entity resolves them."""
     return any(field_name in _top_level(key.fields) for key in type_def.keys)
+
+
+def _inaccessible_references(merged: MergedSupergraph) -> list[CompositionError]:
+    """A visible field, argument or input field cannot have an `@inaccessible` type: the API
+    schema would name a type it does not contain."""
+    hidden = {name for name, t in merged.types.items() if t.inaccessible}
+    errors: list[CompositionError] = []
+
+    def check(type_text: str, type_name: str, element: str) -> None:
+        named = type_text.strip("[]!")
+        if named in hidden:
+            errors.append(
+                CompositionError(
+                    "REFERENCED_INACCESSIBLE",
+                    f"{type_name}.{element} is visible but its type {named} is @inaccessible",
+                    f"mark {type_name}.{element} @inaccessible too, or make {named} visible",
+                    type=type_name,
+                    field=element,
+                )
+            )
+
+    for merged_type in merged.types.values():
+        if merged_type.inaccessible:
+            continue
+        for merged_field in merged_type.fields.values():
+            if merged_field.inaccessible:
+                continue
+            check(merged_field.type, merged_type.name, merged_field.name)
+            for argument in merged_field.arguments.values():
+                if not argument.inaccessible:
+                    check(argument.type, merged_type.name, f"{merged_field.name}({argument.name}:)")
+        for input_field in merged_type.inputs.values():
+            if not input_field.argument.inaccessible:
+                check(input_field.argument.type, merged_type.name, input_field.argument.name)
+    return errors
+
+
+def _interface_fields(merged: MergedSupergraph) -> list[CompositionError]:
+    """Every implementation of an interface has the interface's fields in the supergraph."""
+    errors: list[CompositionError] = []
+    for merged_type in merged.types.values():
+        for interface_name in merged_type.interfaces:
+            interface = merged.types.get(interface_name)
+            if interface is None:
+                continue
+            for name, interface_field in interface.fields.items():
+                if name in merged_type.fields:
+                    continue
+                declared = ", ".join(interface_field.sources) or "an @interfaceObject"
+                errors.append(
+                    CompositionError(
+                        "INTERFACE_FIELD_NO_IMPLEM",
+                        f"{merged_type.name} implements {interface_name}, whose field {name} "
+                        f"(declared in {declared}) {merged_type.name} does not define anywhere",
+                        f"add {name} to {merged_type.name} in a subgraph that defines it "
+                        f"(a subgraph can resolve it with a @key on {merged_type.name})",
+                        subgraph=next(iter(merged_type.sources), None),
+                        type=merged_type.name,
+                        field=name,
+                    )
+                )
+    return errors
