@@ -159,6 +159,8 @@ async def test_an_invalid_rule_is_reported_by_id_and_problem(store: PolicyStore)
         )
     [problem] = raised.value.problems
     assert problem.rule_id == "typo" and "Deal has no field 'stagee'" in problem.message
+    assert raised.value.extensions["code"] == "INVALID_POLICY"
+    assert raised.value.extensions["problems"] == [{"ruleId": "typo", "message": problem.message}]
 
 
 async def test_replace_all_is_all_or_nothing(store: PolicyStore) -> None:
