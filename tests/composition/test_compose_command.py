@@ -237,3 +237,15 @@ async def test_unreachable_subgraph_is_a_registry_error(tmp_path: Path) -> None:
     with pytest.raises(RegistryError) as failure:
         await fetch_sources(load_registry(config))
     assert "gone" in failure.value.message and "is it running?" in failure.value.message
+
+
+def test_arguments_work_as_a_cli_subcommand(tmp_path: Path) -> None:
+    """How gateway/cli.py wires it: a `compose` subparser calling compose_main(args)."""
+    parser = argparse.ArgumentParser(prog="partnergraph")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_compose_arguments(commands.add_parser("compose"))
+    config = write_set(tmp_path)
+    args = parser.parse_args(["compose", "--config", str(config), "--check"])
+    assert args.command == "compose" and args.check and not args.allow_breaking
+    assert compose_main(args, io.StringIO(), io.StringIO()) == EXIT_OK
+    assert not (tmp_path / "schema.graphql").exists()  # --check writes nothing
