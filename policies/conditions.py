@@ -82,7 +82,7 @@ class Literal:
         if isinstance(self.value, bool):
             return "true" if self.value else "false"
         if isinstance(self.value, str):
-            return json.dumps(self.value)
+            return json.dumps(self.value, ensure_ascii=False)
         return repr(self.value)
 
 
@@ -171,7 +171,7 @@ _TOKEN = re.compile(
   | (?P<op>==|!=|<=|>=|<|>)
   | (?P<punct>[()\[\],.])
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.DOTALL,
 )
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
 
@@ -318,22 +318,29 @@ class _Parser:
     def parse_literal(self, what: str) -> Literal:
         token = self.token
         if token.kind == "string":
+            try:
+                text = _unquote(token.text)
+            except ValueError:
+                raise self.error('invalid escape in string (use \\\\, \\" or \\uXXXX)') from None
             self.index += 1
-            return Literal(_unquote(token.text), token.pos)
+            return Literal(text, token.pos)
         if token.kind == "number":
             self.index += 1
             number = float(token.text) if any(c in token.text for c in ".eE") else int(token.text)
             return Literal(number, token.pos)
         if token.kind == "keyword" and token.text in ("true", "false", "null"):
             self.index += 1
-            value = None if token.text == "null" else token.text == "true"
-            return Literal(value, token.pos)
+            constant = None if token.text == "null" else token.text == "true"
+            return Literal(constant, token.pos)
         raise self.error(f"expected {what}, found {self.describe(token)}")
 
 
 def _unquote(text: str) -> str:
-    body = text[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+    """A string literal's value; escapes are JSON's (`\\"`, `\\n`, `\\u00e9`), plus `\\'`."""
+    if text[0] == "'":
+        body = re.sub(r"\\.|\"", lambda m: {"\\'": "'", '"': '\\"'}.get(m[0], m[0]), text[1:-1])
+        text = f'"{body}"'
+    return str(json.loads(text, strict=False))
 
 
 def parse_condition(source: str) -> Expr:

@@ -8,7 +8,16 @@ from hypothesis import strategies as st
 from policy_demo import demo_schema
 
 from policies.conditions import (
+    COMPARISON_OPERATORS,
+    And,
+    Compare,
     ConditionError,
+    Expr,
+    ListLiteral,
+    Literal,
+    Not,
+    Or,
+    Path,
     bind_principal,
     check_condition,
     evaluate,
@@ -220,3 +229,47 @@ def test_a_condition_and_its_negation_never_both_hold(record: dict[str, object])
     tree = parse_condition('record.stage != "LOST" and record.amount < 100000')
     negated = parse_condition('not (record.stage != "LOST" and record.amount < 100000)')
     assert not (evaluate(tree, record, CLAIMS) and evaluate(negated, record, CLAIMS))
+
+
+names = st.from_regex(r"[a-z][A-Za-z0-9_]{0,6}", fullmatch=True)
+paths = st.builds(
+    Path,
+    st.sampled_from(["record", "principal"]),
+    st.lists(names, min_size=1, max_size=3).map(tuple),
+)
+literals = st.builds(
+    Literal,
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**12), 10**12),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+    ),
+)
+operands = st.one_of(
+    paths, literals, st.builds(ListLiteral, st.lists(literals, max_size=3).map(tuple))
+)
+compares = st.builds(Compare, st.sampled_from(COMPARISON_OPERATORS), operands, operands)
+
+
+def junctions(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+    # A junction's items are never junctions of the same kind: `a and (b and c)` prints flat.
+    return st.one_of(
+        st.builds(Not, children),
+        st.lists(children.filter(lambda e: not isinstance(e, And)), min_size=2, max_size=3).map(
+            lambda items: And(tuple(items))
+        ),
+        st.lists(children.filter(lambda e: not isinstance(e, Or)), min_size=2, max_size=3).map(
+            lambda items: Or(tuple(items))
+        ),
+    )
+
+
+expressions = st.recursive(st.one_of(compares, paths, literals), junctions, max_leaves=8)
+
+
+@PROPERTY
+@given(tree=expressions)
+def test_any_printed_condition_parses_back_to_the_same_tree(tree: Expr) -> None:
+    assert parse_condition(str(tree)) == tree
