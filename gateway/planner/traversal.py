@@ -323,9 +323,16 @@ class Traversal:
                     raise PlanningError(self._unreachable(group, type_name, field))
                 through_interface.setdefault(owner, []).append(field)
         for (interface, target), batch in through_interface.items():
-            touched |= self.jump(
-                group, sel, type_name, target, batch, path, conds, provided, entity_type=interface
-            )
+            plain = [f for f in batch if graph.requires(interface, f.name, target) is None]
+            if plain:
+                touched |= self.jump(
+                    group, sel, type_name, target, plain, path, conds, provided, interface
+                )
+            for field in batch:
+                if field not in plain:
+                    touched |= self.plan_requires(
+                        group, sel, type_name, field, target, path, conds, provided, interface
+                    )
         fields = [f for f in fields if graph.field_graphs(type_name, f.name)]
         if not fields:
             return touched
@@ -604,23 +611,34 @@ class Traversal:
         path: Path,
         conds: Conds,
         provided: Provided | None,
+        entity_type: str | None = None,
     ) -> Groups:
         """`field` lives in `target` but needs other fields first: plan those at this
         position (wherever they live), then jump into a `target` fetch that waits for them
-        and gets them in its representations."""
-        required = self.graph.requires(type_name, field.name, target)
+        and gets them in its representations (as `entity_type` there, for a field of an
+        interface object the current type implements)."""
+        entity = entity_type or type_name
+        required = self.graph.requires(entity, field.name, target)
         assert required is not None
         taken = self.client_keys.get(path, {})
         wanted = field_set_selections(self.graph, type_name, required, field.conditions, taken)
         providers = self.plan_selections(group, sel, type_name, wanted, path, conds, provided)
         batch = _and(conds, field.conditions)
         child, hops = self.enter(
-            group, sel, type_name, target, path, provided, batch, waits_for=providers | {group}
+            group,
+            sel,
+            type_name,
+            target,
+            path,
+            provided,
+            batch,
+            waits_for=providers | {group},
+            entity_type=entity_type,
         )
         self._mirror_required(child.inputs.fragment(type_name), type_name, required, taken)
-        entry = child.selection.fragment(type_name)
+        entry = child.selection.fragment(entity)
         done = self.plan_selections(
-            child, entry, type_name, [field], path, conds, None, satisfied=frozenset({field.name})
+            child, entry, entity, [field], path, conds, None, satisfied=frozenset({field.name})
         )
         return providers | hops | done
 

@@ -120,3 +120,14 @@ def test_field_only_the_implementations_know_goes_through_a_concrete_subgraph() 
     result = plan("media", "{ topRated { year } }")
     assert services(result) == ["ratings", "search", "books", "movies"]
     assert_snapshot("interface_object_to_members", result)
+
+
+def test_requires_of_an_interface_object_field_is_planned_from_the_concrete_type() -> None:
+    # Book.blurb is Media.blurb in ratings (an interface object) and requires `title`,
+    # which search has for Book: one jump, the representation rewritten to Media.
+    result = plan("media", "{ featured { ... on Book { blurb } } }")
+    assert services(result) == ["search", "ratings"]
+    (_, search), (_, ratings) = fetches(result)
+    assert "... on Book { __typename id title }" in search.operation
+    assert [str(s) for s in ratings.requires] == ["... on Book { __typename id title }"]
+    assert ratings.input_rewrites == (ValueSetter(("... on Book", "__typename"), "Media"),)
