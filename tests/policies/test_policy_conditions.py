@@ -68,6 +68,7 @@ def test_precedence_not_binds_tighter_than_and_and_and_tighter_than_or() -> None
         ("record.stage in [1, record.x]", 21, "a literal value in the list"),
         ("record.amount == 1 and", 23, "found the end of the condition"),
         ("record.amount @ 1", 15, "unexpected character '@'"),
+        ('record.stage == "W\\qN"', 17, "invalid escape in string"),
     ],
 )
 def test_a_syntax_error_names_the_column_and_the_problem(
