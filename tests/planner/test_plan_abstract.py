@@ -128,6 +128,6 @@ def test_requires_of_an_interface_object_field_is_planned_from_the_concrete_type
     result = plan("media", "{ featured { ... on Book { blurb } } }")
     assert services(result) == ["search", "ratings"]
     (_, search), (_, ratings) = fetches(result)
-    assert "... on Book { __typename id title }" in search.operation
+    assert "... on Book { title __typename id }" in search.operation
     assert [str(s) for s in ratings.requires] == ["... on Book { __typename id title }"]
     assert ratings.input_rewrites == (ValueSetter(("... on Book", "__typename"), "Media"),)
