@@ -40,7 +40,14 @@ from gateway.executor.errors import (
 from gateway.executor.fetch import SubgraphClient, SubgraphResponse
 from gateway.executor.introspection import answer_introspection, introspection_fields
 from gateway.executor.merge import deep_merge
-from gateway.executor.representations import Position, build_entities, objects_at
+from gateway.executor.representations import (
+    Position,
+    Projection,
+    build_entities,
+    compile_requires,
+    objects_at,
+    path_of,
+)
 from gateway.executor.rewrites import apply_rewrites
 from gateway.executor.schema_index import EntityKeys, SchemaIndex, entity_keys
 from gateway.executor.shape import FieldMemo, Shaping, condition_variables
@@ -50,6 +57,7 @@ if TYPE_CHECKING:
     from gateway.supergraph import Supergraph
 
 _MAX_CACHED_DOCUMENTS = 1000
+_MAX_CACHED_PROJECTIONS = 10_000
 
 
 class Executor:
@@ -80,6 +88,7 @@ class Executor:
             for name, url in subgraph_urls.items()
         }
         self._documents: dict[int, _DocumentInfo] = {}
+        self._projections: dict[int, tuple[Fetch, Projection]] = {}
 
     @classmethod
     def for_supergraph(
@@ -149,6 +158,17 @@ class Executor:
 
     def client(self, service: str) -> SubgraphClient | None:
         return self._clients.get(service)
+
+    def projection(self, fetch: Fetch) -> Projection:
+        """The fetch's `requires`, compiled once per plan fetch (plans are cached)."""
+        cached = self._projections.get(id(fetch))
+        if cached is not None and cached[0] is fetch:
+            return cached[1]
+        if len(self._projections) >= _MAX_CACHED_PROJECTIONS:
+            self._projections.clear()
+        projection = compile_requires(fetch.requires, self.index, fetch.service)
+        self._projections[id(fetch)] = (fetch, projection)
+        return projection
 
     async def aclose(self) -> None:
         await asyncio.gather(*(client.aclose() for client in self._clients.values()))
@@ -259,7 +279,7 @@ class _PlanRun:
     async def _root_fetch(
         self, fetch: Fetch, path: tuple[str, ...], positions: list[Position]
     ) -> None:
-        prefix = positions[0][1] if len(positions) == 1 else cut_before_list(path)
+        prefix = path_of(positions[0][1]) if len(positions) == 1 else cut_before_list(path)
         response = await self._send(fetch, self._forwarded_variables(fetch))
         if response.failure is not None:
             self._fail(response.failure, ())
@@ -278,9 +298,8 @@ class _PlanRun:
     async def _entity_fetch(
         self, fetch: Fetch, path: tuple[str, ...], positions: list[Position]
     ) -> None:
-        entities = build_entities(
-            positions, fetch.requires, fetch.input_rewrites, self.index, fetch.service
-        )
+        projection = self.executor.projection(fetch)
+        entities = build_entities(positions, projection, fetch.input_rewrites, self.index)
         if not entities.representations:
             return
         variables = self._forwarded_variables(fetch)
@@ -300,7 +319,7 @@ class _PlanRun:
                 and 0 <= error_path[1] < len(entities.positions)
             ):
                 for _, entity_at in entities.positions[error_path[1]]:
-                    at = (*entity_at, *error_path[2:])
+                    at = (*path_of(entity_at), *error_path[2:])
                     self._add(self.executor.passthrough(error, fetch.service, at), at)
             else:
                 self._add(self.executor.passthrough(error, fetch.service, at_flatten), at_flatten)

@@ -17,6 +17,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
+    get_named_type,
 )
 
 if TYPE_CHECKING:
@@ -74,16 +75,26 @@ class SchemaIndex:
         self._matching = matching
         self._non_null_fields = non_null
 
-    def matches(self, type_condition: str | None, typename: str | None) -> bool:
+    def matches(self, type_condition: str | None, typename: object) -> bool:
         """Whether `... on type_condition` applies to an object whose `__typename` is
         `typename`. A type unknown to the API schema (e.g. inaccessible) matches itself."""
         if type_condition is None:
             return True
-        if typename is None:
+        if not isinstance(typename, str):
             return False
         if typename == type_condition:
             return True
         return typename in self._matching.get(type_condition, ())
+
+    def matching_types(self, type_condition: str) -> frozenset[str]:
+        """The `__typename`s that `... on type_condition` applies to."""
+        return self._matching.get(type_condition, frozenset({type_condition}))
+
+    def field_type_name(self, type_name: str | None, field_name: str) -> str | None:
+        """The named type of `type_name.field_name`, if the API schema has it."""
+        type_ = self.schema.type_map.get(type_name) if type_name else None
+        field = getattr(type_, "fields", {}).get(field_name) if type_ is not None else None
+        return get_named_type(field.type).name if field is not None else None
 
     def runtime_type(self, abstract_name: str, typename: object) -> GraphQLObjectType | None:
         """The object type `typename` names, if it is a possible type of `abstract_name`."""
@@ -103,7 +114,7 @@ class SchemaIndex:
         return self._entity_keys.get(type_name, {}).get(service, frozenset())
 
     def is_object_type(self, name: object) -> bool:
-        return name in self.object_types
+        return isinstance(name, str) and name in self.object_types
 
     def is_non_null(self, type_name: str | None, field_name: str) -> bool:
         """Whether the API schema declares `type_name.field_name` non-null (False if unknown)."""

@@ -8,7 +8,13 @@ from executor_commerce import field, on
 from graphql import build_schema
 
 from gateway.executor.merge import deep_merge
-from gateway.executor.representations import Position, build_entities, objects_at
+from gateway.executor.representations import (
+    Position,
+    build_entities,
+    compile_requires,
+    objects_at,
+    path_of,
+)
 from gateway.executor.schema_index import SchemaIndex
 from gateway.planner.plan import ValueSetter
 
@@ -55,7 +61,10 @@ def test_null_never_overwrites_an_object_and_interface_names_never_replace_concr
 def test_objects_at_a_path_skip_nulls_and_keep_indices() -> None:
     data = {"a": [{"b": [{"id": 1}, None]}, None, {"b": None}, {"b": [{"id": 2}]}]}
     found = objects_at(data, ("a", "@", "b", "@"), INDEX)
-    assert [(obj["id"], at) for obj, at in found] == [(1, ("a", 0, "b", 0)), (2, ("a", 3, "b", 0))]
+    assert [(obj["id"], path_of(at)) for obj, at in found] == [
+        (1, ("a", 0, "b", 0)),
+        (2, ("a", 3, "b", 0)),
+    ]
 
 
 def test_representations_skip_missing_and_null_keys_and_deduplicate() -> None:
@@ -67,7 +76,7 @@ def test_representations_skip_missing_and_null_keys_and_deduplicate() -> None:
         ({"__typename": "Book", "id": "b1", "title": None, "pages": 3}, ("media", 3)),
         ({"id": "x", "title": "no typename"}, ("media", 4)),
     ]
-    entities = build_entities(objects, requires, (), INDEX)
+    entities = build_entities(objects, compile_requires(requires, INDEX, "s"), (), INDEX)
     assert entities.representations == [{"__typename": "Book", "id": "b1", "title": None}]
     assert [at for _, at in entities.positions[0]] == [("media", 0), ("media", 3)]
 
@@ -80,12 +89,13 @@ def test_fragments_apply_by_possible_type_and_input_rewrites_set_the_interface_n
         ({"__typename": "Book", "id": "b1"}, ("media", 0)),
         ({"__typename": "Film", "id": "f1"}, ("media", 1)),
     ]
-    entities = build_entities(objects, requires, rewrites, INDEX)
+    entities = build_entities(objects, compile_requires(requires, INDEX, "s"), rewrites, INDEX)
     assert entities.representations == [
         {"__typename": "Media", "id": "b1"},
         {"__typename": "Media", "id": "f1"},
     ]
-    only_films = build_entities(objects, (on("Film", field("__typename"), field("id")),), (), INDEX)
+    films = compile_requires((on("Film", field("__typename"), field("id")),), INDEX, "s")
+    only_films = build_entities(objects, films, (), INDEX)
     assert only_films.representations == [{"__typename": "Film", "id": "f1"}]
 
 
@@ -98,7 +108,7 @@ def test_a_null_key_field_is_not_sent_but_a_null_required_field_is() -> None:
         ({"__typename": "Book", "id": "b1", "title": None}, ("media", 0)),
         ({"__typename": "Book", "id": None, "title": "?"}, ("media", 1)),
     ]
-    sent = build_entities(objects, requires, (), index, "reviews")
+    sent = build_entities(objects, compile_requires(requires, index, "reviews"), (), index)
     assert sent.representations == [{"__typename": "Book", "id": "b1", "title": None}]
-    elsewhere = build_entities(objects, requires, (), index, "other")
+    elsewhere = build_entities(objects, compile_requires(requires, index, "other"), (), index)
     assert len(elsewhere.representations) == 1  # `id` is non-null in the API schema
