@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped,unused-ignore]  # stubs: types-PyYAML
 
 from policies.errors import PolicyError, PolicyErrorCode
 from policies.model import PolicySet, Rule, rules_from_dicts
