@@ -54,7 +54,7 @@ class GatewayConfig:
     limits: Limits = field(default_factory=Limits)
     # Subgraph name -> URL, replacing the supergraph's `@join__graph(url:)` (the same
     # supergraph served against other hosts or ports).
-    subgraph_urls: Mapping[str, str] = field(default_factory=dict)
+    subgraph_urls: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65_535:
