@@ -69,6 +69,8 @@ def compose_main(
         for error in exc.errors:
             print(f"  {error}", file=err)
         return EXIT_FAILED
+    for hint in composition.hints:
+        print(f"hint: {hint}", file=err)
     if args.check:
         return _check(composition, schema_path, bool(args.allow_breaking), out, err)
     _write(supergraph_path, composition.supergraph_sdl)

@@ -30,6 +30,7 @@ class Composition:
     supergraph_sdl: str
     api_sdl: str
     supergraph: Supergraph
+    hints: tuple[CompositionError, ...] = ()  # composed anyway, e.g. an optional argument dropped
 
 
 def compose(sources: Sequence[SubgraphSource]) -> Composition:
@@ -105,4 +106,4 @@ def compose(sources: Sequence[SubgraphSource]) -> Composition:
                 for problem in problems
             ]
         )
-    return Composition(sdl, supergraph.api_sdl, supergraph)
+    return Composition(sdl, supergraph.api_sdl, supergraph, tuple(merged.hints))

@@ -100,6 +100,7 @@ class MergedSupergraph:
     subgraphs: list[SubgraphSchema]
     types: dict[str, MergedType]
     composed: dict[str, ComposedDirective]
+    hints: list[CompositionError] = field(default_factory=list)  # composed, but worth a look
 
     def graph(self, name: str) -> SubgraphSchema:
         return next(s for s in self.subgraphs if s.name == name)
@@ -114,6 +115,7 @@ class _Merger:
     def __init__(self, subgraphs: list[SubgraphSchema]) -> None:
         self.subgraphs = subgraphs
         self.errors: list[CompositionError] = []
+        self.hints: list[CompositionError] = []
         self.sources: dict[str, dict[str, TypeDef]] = {}
         for subgraph in subgraphs:
             for name, type_def in subgraph.types.items():
@@ -140,6 +142,9 @@ class _Merger:
                 seen.add(name)
                 printed.append(text)
         return printed
+
+    def hint(self, code: str, message: str, hint: str, type_name: str, field_name: str) -> None:
+        self.hints.append(CompositionError(code, message, hint, None, type_name, field_name))
 
     def error(
         self,
@@ -190,7 +195,7 @@ class _Merger:
         for subgraph in self.subgraphs:
             for name, directive in subgraph.composed.items():
                 composed.setdefault(name, directive)
-        return MergedSupergraph(self.subgraphs, types, composed)
+        return MergedSupergraph(self.subgraphs, types, composed, self.hints)
 
     def _supertypes(self) -> dict[str, set[str]]:
         """Named type -> the interfaces and unions it belongs to, in any subgraph."""
@@ -278,6 +283,15 @@ class _Merger:
                         type_name,
                         field_name,
                     )
+                else:
+                    self.hint(
+                        "INCONSISTENT_ARGUMENT_PRESENCE",
+                        f"optional argument {name!r} is left out of the supergraph: only "
+                        f"{', '.join(present)} define it",
+                        "add it to every subgraph that defines the field for clients to use it",
+                        type_name,
+                        field_name,
+                    )
                 continue
             merged = self._merge_input_value(type_name, field_name, name, present)
             if merged is not None:
@@ -328,6 +342,15 @@ class _Merger:
                         merged.name,
                         name,
                     )
+                else:
+                    self.hint(
+                        "INCONSISTENT_INPUT_OBJECT_FIELD",
+                        f"optional input field {name!r} is left out of the supergraph: only "
+                        f"{', '.join(present)} define it",
+                        "add it to the input type in every subgraph for clients to use it",
+                        merged.name,
+                        name,
+                    )
                 continue
             argument = self._merge_input_value(merged.name, "", name, present)
             if argument is not None:
@@ -359,6 +382,14 @@ class _Merger:
                     )
                     continue
                 if usage == {"input"}:
+                    self.hint(
+                        "INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM",
+                        f"value {name} of input-only enum {merged.name} is left out of the "
+                        f"supergraph: only {', '.join(present)} define it",
+                        "add it in every subgraph that defines the enum for clients to send it",
+                        merged.name,
+                        name,
+                    )
                     continue
             values = [merged.sources[g].values[name] for g in present]
             merged.values[name] = MergedEnumValue(

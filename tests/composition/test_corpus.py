@@ -54,3 +54,20 @@ def test_reused_set_composes_and_loads(subgraph_set: SubgraphSet) -> None:
     loaded = Supergraph.from_sdl(composition.supergraph_sdl)
     assert set(loaded.join.subgraphs) == {s.name for s in subgraph_set.sources}
     assert loaded.api_sdl == composition.api_sdl
+
+
+def test_left_out_elements_are_reported_as_hints() -> None:
+    """Intersection rules drop optional elements some subgraphs lack; the caller is told."""
+    by_name = {s.name: s for s in corpus_sets()}
+    hints = {
+        (h.code, f"{h.type}.{h.field}")
+        for name in ("corpus/inputs", "corpus/enums")
+        for h in compose(by_name[name].sources).hints
+    }
+    assert hints == {
+        ("INCONSISTENT_ARGUMENT_PRESENCE", "Query.find"),
+        ("INCONSISTENT_INPUT_OBJECT_FIELD", "Where.minPrice"),
+        ("INCONSISTENT_INPUT_OBJECT_FIELD", "Where.fuzzy"),
+        ("INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM", "SortOrder.RANDOM"),
+    }
+    assert all(h.hint for h in compose(by_name["corpus/inputs"].sources).hints)
