@@ -72,6 +72,7 @@ PASSTHROUGH = frozenset({"deprecated", "specifiedBy", "oneOf"})
 _MACHINERY_TYPES = frozenset({"_Service", "_Any", "_Entity", "_FieldSet", "FieldSet"})
 _MACHINERY_FIELDS = frozenset({"_entities", "_service"})
 _MACHINERY_PREFIXES = ("link__", "federation__")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
 _KINDS: dict[type, str] = {
     ObjectTypeDefinitionNode: "object",
@@ -324,7 +325,7 @@ class _Reader:
         return self.roots.get(type_name, type_name)
 
     def rename_type(self, type_text: str) -> str:
-        return re.sub(r"[_A-Za-z][_0-9A-Za-z]*", lambda m: self.rename(m.group(0)), type_text)
+        return _NAME.sub(lambda m: self.rename(m.group(0)), type_text)
 
     def error(self, code: str, message: str, hint: str, type_name: str, field: str = "") -> None:
         self.errors.append(
@@ -432,14 +433,26 @@ class _Reader:
         self.error("INVALID_GRAPHQL", f"unknown directive @{local}", hint, type_name, element)
 
     def upgrade_federation_1(self, types: dict[str, TypeDef]) -> None:
-        """Federation 1 had no `@shareable`: every field could be resolved anywhere, and key
+        """Federation 1 had no `@shareable`: every field could be resolved anywhere; key
         fields of an extended entity were marked `@external` though the subgraph resolves
-        them."""
+        them; and an `@external` field nothing uses was harmless (it is dropped)."""
+        used: dict[str, set[str]] = {}
+        for type_def in types.values():
+            for key in type_def.keys:
+                used.setdefault(type_def.name, set()).update(_NAME.findall(key.fields))
+            for field_def in type_def.fields.values():
+                if field_def.requires:
+                    used.setdefault(type_def.name, set()).update(_NAME.findall(field_def.requires))
+                if field_def.provides:
+                    target = field_def.type.strip("[]!")
+                    used.setdefault(target, set()).update(_NAME.findall(field_def.provides))
+        for type_def in types.values():
+            for name in [n for n, f in type_def.fields.items() if f.external]:
+                if name not in used.get(type_def.name, set()):
+                    del type_def.fields[name]
         for type_def in types.values():
             key_fields = {
-                name
-                for key in type_def.keys
-                for name in re.findall(r"[_A-Za-z][_0-9A-Za-z]*", key.fields.split("{")[0])
+                name for key in type_def.keys for name in _NAME.findall(key.fields.split("{")[0])
             }
             for field_def in type_def.fields.values():
                 if field_def.name in key_fields:
