@@ -1,0 +1,99 @@
+"""Opt-in check (not run by pytest; needs Node): plan random operations over the test
+supergraphs with our planner and Apollo's, and report where ours fails, writes an invalid
+fetch, or needs more fetches than Apollo's.
+
+    python tests/planner/compare_with_apollo.py [--seed N] [--count N] [SUPERGRAPH ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    get_named_type,
+    is_leaf_type,
+    parse,
+    validate,
+)
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+from planner_support import assert_fetches_valid, planner, supergraph  # noqa: E402
+from test_plan_coverage import _arguments  # noqa: E402
+
+
+def random_selection(schema: GraphQLSchema, type_: object, depth: int, rnd: random.Random) -> str:
+    if isinstance(type_, GraphQLUnionType):
+        members = rnd.sample(type_.types, k=rnd.randint(1, len(type_.types)))
+        inner = [
+            f"... on {m.name} {{ {random_selection(schema, m, depth, rnd)} }}" for m in members
+        ]
+        return " ".join(["__typename", *inner])
+    assert isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
+    parts = []
+    fields = list(type_.fields.items())
+    for name, field in rnd.sample(fields, k=min(len(fields), rnd.randint(1, 4))):
+        child = get_named_type(field.type)
+        head = name + _arguments(field.args)
+        if is_leaf_type(child):
+            parts.append(head)
+        elif depth < 4 and child is not schema.query_type:
+            parts.append(f"{head} {{ {random_selection(schema, child, depth + 1, rnd)} }}")
+    if isinstance(type_, GraphQLInterfaceType) and rnd.random() < 0.5:
+        member = rnd.choice(schema.get_possible_types(type_))
+        parts.append(f"... on {member.name} {{ {random_selection(schema, member, depth, rnd)} }}")
+    return " ".join(parts) or "__typename"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("names", nargs="*", default=["example", "shop", "media", "requires"])
+    options = parser.parse_args()
+    rnd = random.Random(options.seed)
+    cases: list[tuple[str, str]] = []
+    for name in options.names:
+        schema = supergraph(name).api_schema
+        for _ in range(options.count):
+            query = "{ " + random_selection(schema, schema.query_type, 1, rnd) + " }"
+            if not validate(schema, parse(query)):
+                cases.append((name, query))
+    batch = json.dumps([[str(HERE / "supergraphs" / f"{n}.graphql"), q] for n, q in cases])
+    result = subprocess.run(
+        ["node", str(HERE / "apollo_plans.mjs"), "--batch"],
+        input=batch,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    worse = 0
+    for (name, query), theirs in zip(cases, json.loads(result.stdout), strict=True):
+        try:
+            ours = planner(name).plan(parse(query))
+            assert_fetches_valid(name, ours)
+        except Exception as exc:  # report every failure, keep going
+            print(f"OURS FAILED {name} {query}: {type(exc).__name__}: {exc}")
+            worse += 1
+            continue
+        if theirs.startswith("ERROR"):
+            continue
+        if str(ours).count("Fetch(") > theirs.count("Fetch("):
+            print(f"MORE FETCHES {name} {query}\n--- apollo\n{theirs}\n--- ours\n{ours}")
+            worse += 1
+    print(f"{len(cases)} operations, {worse} where ours fails or needs more fetches")
+    return 1 if worse else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
