@@ -1,4 +1,5 @@
-"""The `partnergraph` command: run the demo ecosystem, seed it, serve a supergraph."""
+"""The `partnergraph` command: run the demo ecosystem, seed it, serve or compose a
+supergraph, mint development tokens, manage visibility policies as code."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from gateway.compose_command import add_compose_arguments, compose_main
+from gateway.policies_command import add_policies_arguments, policies_main
 from gateway.settings import Settings
+from gateway.token_command import add_token_arguments, token_main
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--supergraph", required=True, help="supergraph SDL file")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=4000)
+
+    add_compose_arguments(
+        commands.add_parser("compose", help="compose the registered subgraphs into a supergraph")
+    )
+    add_token_arguments(commands.add_parser("token", help="mint a development token"))
+    add_policies_arguments(
+        commands.add_parser("policies", help="export, import or validate visibility policies")
+    )
     return parser
 
 
@@ -46,6 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gateway.server import run_server
 
         run_server(args.supergraph, args.host, args.port)
+    elif args.command == "compose":
+        return compose_main(args)
+    elif args.command == "token":
+        return token_main(args)
+    elif args.command == "policies":
+        return policies_main(args)
     return 0
 
 
