@@ -13,7 +13,7 @@ from executor_commerce import (
     orders_subgraph,
     shipping_subgraph,
 )
-from executor_harness import gateway
+from executor_harness import Subgraph, gateway
 from graphql import parse
 
 from gateway.planner.plan import Condition, Fetch, Flatten, KeyRenamer, QueryPlan, Sequence
@@ -304,3 +304,36 @@ async def test_union_members_only_matching_entities_are_sent() -> None:
         [{"__typename": "Product", "sku": "p2"}, {"__typename": "Product", "sku": "p1"}]
     ]
     assert PRODUCT_KEY  # the default requires used above
+
+
+async def test_root_fetch_under_a_flatten_merges_at_the_path_with_prefixed_errors() -> None:
+    """Case 25: a field returning `Query` leads to a root fetch in another subgraph; its
+    result lands under the field and its errors are prefixed with that path."""
+
+    def unavailable(_info: object) -> str:
+        raise ValueError("name unavailable")
+
+    outer = Subgraph("outer", "type Query { a: A }\ntype A { q: Query }", root={"a": {"q": {}}})
+    inner = Subgraph(
+        "inner",
+        "type Query { products: [P] }\ntype P { id: ID! name: String }",
+        root={"products": [{"id": "1", "name": "n1"}, {"id": "2", "name": unavailable}]},
+    )
+    api = "type Query { a: A products: [P] }\ntype A { q: Query }\ntype P { id: ID! name: String }"
+    plan = QueryPlan(
+        Sequence(
+            (
+                Fetch("outer", "{ a { q { __typename } } }"),
+                Flatten(("a", "q"), Fetch("inner", "{ products { id name } }")),
+            )
+        )
+    )
+    document = parse("{ a { q { products { id name } } } }")
+    async with gateway(api, outer, inner) as executor:
+        response = await executor.execute(plan, document, None, {})
+    assert response["data"] == {
+        "a": {"q": {"products": [{"id": "1", "name": "n1"}, {"id": "2", "name": None}]}}
+    }
+    assert [(e["message"], e["path"]) for e in response["errors"]] == [
+        ("name unavailable", ["a", "q", "products", 1, "name"])
+    ]
