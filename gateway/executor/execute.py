@@ -38,6 +38,7 @@ from gateway.executor.errors import (
     trim_path,
 )
 from gateway.executor.fetch import SubgraphClient, SubgraphResponse
+from gateway.executor.http import encode_headers
 from gateway.executor.introspection import answer_introspection, introspection_fields
 from gateway.executor.merge import deep_merge
 from gateway.executor.representations import (
@@ -118,7 +119,9 @@ class Executor:
     ) -> dict[str, Any]:
         """Run `plan` for the (validated) operation and return `{"data": ...}`, with
         `"errors"` only when there are some. `headers` are added to this request's subgraph
-        calls (e.g. the signed principal)."""
+        calls (e.g. the signed principal); a name or value that could split an HTTP request
+        raises `ValueError` before anything is sent."""
+        header_lines = encode_headers(headers) if headers else b""
         info = self._document_info(document)
         operation = info.operation(operation_name)
         root_type = (
@@ -131,7 +134,7 @@ class Executor:
                 else f"This graph does not support {operation.operation.value} operations."
             )
             return {"errors": [gateway_error(ErrorCode.UNKNOWN_OPERATION, message)]}
-        run = _PlanRun(self, operation, info.fragments, variables, headers)
+        run = _PlanRun(self, operation, info.fragments, variables, header_lines)
         if plan.node is not None:
             await run.node(plan.node)
         local: dict[str, Any] = {}
@@ -234,14 +237,14 @@ class _PlanRun:
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
-        headers: Mapping[str, str] | None,
+        header_lines: bytes,
     ) -> None:
         self.executor = executor
         self.index = executor.index
         self.operation = operation
         self.fragments = fragments
         self.variables = variables
-        self.headers = headers
+        self.header_lines = header_lines
         self.data: dict[str, Any] = {}
         self.errors: list[GraphQLErrorDict] = []
         self.covered: set[Path] = set()
@@ -360,7 +363,7 @@ class _PlanRun:
             fetch.operation,
             variables,
             fetch.operation_name,
-            self.headers,
+            self.header_lines,
             idempotent=fetch.operation_kind == "query",
         )
 

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from gateway.executor.errors import ErrorCode, GraphQLErrorDict, gateway_error
-from gateway.executor.http import HttpError, HttpPool, HttpResponse, ProtocolError, encode_headers
+from gateway.executor.http import HttpError, HttpPool, HttpResponse, ProtocolError
 
 _JSON_HEADERS = {
     "content-type": "application/json",
@@ -60,20 +60,21 @@ class SubgraphClient:
         operation: str,
         variables: Mapping[str, Any],
         operation_name: str | None = None,
-        headers: Mapping[str, str] | None = None,
+        header_lines: bytes = b"",
         *,
         idempotent: bool = False,
     ) -> SubgraphResponse:
-        """`headers` are added to this call only (they must be valid header lines). An
+        """`header_lines` (from `http.encode_headers`) are added to this call only. An
         `idempotent` call (a query, not a mutation) may be sent twice if a kept-alive
         connection turns out closed."""
         body: dict[str, Any] = {"query": operation, "variables": variables}
         if operation_name:
             body["operationName"] = operation_name
-        extra = encode_headers(headers) if headers else b""
         try:
             async with asyncio.timeout(self.timeout):
-                response = await self._pool.post(orjson.dumps(body), extra, idempotent=idempotent)
+                response = await self._pool.post(
+                    orjson.dumps(body), header_lines, idempotent=idempotent
+                )
         except TimeoutError:
             return self._failed(
                 ErrorCode.SUBGRAPH_TIMEOUT,

@@ -155,7 +155,7 @@ async def test_per_request_headers_are_sent_and_header_injection_is_refused() ->
     async with raw_server(lambda n: framed()) as (server, url):
         client = SubgraphClient("raw", url, timeout=5.0, headers={"x-static": "a"})
         try:
-            await client.fetch("{ ok }", {}, headers={"x-principal": "signed.token"})
+            await client.fetch("{ ok }", {}, None, encode_headers({"x-principal": "signed.token"}))
         finally:
             await client.aclose()
     head = server.requests[0][1].lower()

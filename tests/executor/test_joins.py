@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from executor_commerce import (
     API_SDL,
     PRODUCT_KEY,
@@ -88,11 +89,15 @@ async def test_only_used_variables_are_forwarded_and_configured_headers_are_sent
     )
     document = parse("query Q($id: ID!, $unused: Int) { order(id: $id) { items { name } } }")
     async with gateway(API_SDL, orders, catalog, headers={"x-gateway": "pg"}) as executor:
-        await executor.execute(plan, document, "Q", {"id": "o1", "unused": 3})
+        variables = {"id": "o1", "unused": 3}
+        await executor.execute(plan, document, "Q", variables, headers={"x-principal": "p1"})
+        with pytest.raises(ValueError, match="invalid HTTP header"):
+            await executor.execute(plan, document, "Q", variables, headers={"x-p": "a\r\nb: c"})
     assert orders.requests[0]["variables"] == {"id": "o1"}
     assert set(catalog.requests[0]["variables"]) == {"representations"}
-    assert orders.headers[0]["x-gateway"] == "pg"
-    assert catalog.headers[0]["x-gateway"] == "pg"
+    assert orders.headers[0]["x-gateway"] == catalog.headers[0]["x-gateway"] == "pg"
+    assert orders.headers[0]["x-principal"] == catalog.headers[0]["x-principal"] == "p1"
+    assert len(orders.requests) == 1  # the refused request sent nothing
 
 
 async def test_nested_lists_get_the_right_indices() -> None:
