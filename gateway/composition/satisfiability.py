@@ -1,14 +1,14 @@
-"""Satisfiability, for the common cases: can a query reach every field from every place its
-type can be reached?
+"""Satisfiability, for the common cases: can every field be fetched wherever a query can
+select it?
 
-Walks the federated query graph the planner uses (nodes are (type, subgraph) pairs): from each
-subgraph's root types, along the fields a subgraph resolves, down to the members of abstract
-types, and across subgraphs through resolvable `@key`s whose fields the current subgraph
-resolves. Then, wherever an object type is reached, each of its fields must be resolved in
-that subgraph or in one a chain of key jumps leads to; otherwise a query selecting it there
-has no plan. (Requirements of `@requires` are assumed satisfiable, fields returning a root
-type follow root-to-root edges as Apollo's planner does, and interfaces are checked through
-their implementations; Apollo's full check simulates every query path.)
+Walks the API schema as queries do, from the root types down, keeping for each position
+(a type reached along some path) the set of subgraphs the planner could be in there. At a
+position, the planner may also jump through resolvable `@key`s whose fields it can send, and
+between root types (a field returning `Query` continues anywhere). Each field of an object
+type must then be resolved by one of those subgraphs; the field's own resolvers become the
+options one level down. Abstract types continue into each possible type in the subgraphs
+that know it. (`@requires` conditions are assumed satisfiable, as are fields only an
+`@interfaceObject` provides; Apollo's full check also simulates those.)
 """
 
 from __future__ import annotations
@@ -18,40 +18,87 @@ from gateway.composition.merge import MergedField, MergedSupergraph, MergedType
 from gateway.composition.subgraph import ROOT_KINDS
 from gateway.composition.validate import parse_field_set
 
-Node = tuple[str, str]  # (type name, subgraph name)
+Position = tuple[str, frozenset[str]]  # (type name, subgraphs the planner may be in)
 
 
 def check_satisfiability(merged: MergedSupergraph) -> list[CompositionError]:
-    unreachable: dict[tuple[str, str], list[str]] = {}
-    for type_name, graph in sorted(_reachable(merged)):
-        merged_type = merged.types.get(type_name)
-        if merged_type is None or merged_type.kind != "object" or type_name in ROOT_KINDS.values():
-            continue
-        jumps = _key_closure(merged_type, graph)
-        for merged_field in merged_type.fields.values():
-            if merged_field.interface_object_only:
-                continue
-            graphs = _resolving(merged_field)
-            if graphs and not jumps.intersection(graphs):
-                unreachable.setdefault((type_name, merged_field.name), []).append(graph)
+    failures: dict[tuple[str, str], set[str]] = {}
+    start = [
+        (root, frozenset(merged.types[root].sources))
+        for root in ROOT_KINDS.values()
+        if root in merged.types
+    ]
+    seen: set[Position] = set(start)
+    todo = list(start)
+    while todo:
+        type_name, options = todo.pop()
+        for following in _step(merged, merged.types[type_name], options, failures):
+            if following not in seen and following[0] in merged.types:
+                seen.add(following)
+                todo.append(following)
     errors: list[CompositionError] = []
-    for (type_name, field_name), reached_in in unreachable.items():
+    for (type_name, field_name), reached_in in sorted(failures.items()):
         graphs = _resolving(merged.types[type_name].fields[field_name])
+        origin = sorted(reached_in)
         errors.append(
             CompositionError(
                 "SATISFIABILITY_ERROR",
-                f"a query that reaches {type_name} in {', '.join(reached_in)} cannot select "
+                f"a query that reaches {type_name} through {', '.join(origin)} cannot select "
                 f"{field_name}: it is resolved only in {', '.join(graphs)}, and no resolvable "
-                f"@key leads there",
+                "@key leads there",
                 f"add a resolvable @key to {type_name} in {graphs[0]} (with its fields "
-                f"resolvable in {reached_in[0]}), or resolve {field_name} in "
-                f"{' and '.join(reached_in)} too (@shareable)",
+                f"resolvable in {origin[0]}), or resolve {field_name} in {origin[0]} too "
+                "(@shareable)",
                 subgraph=graphs[0],
                 type=type_name,
                 field=field_name,
             )
         )
     return errors
+
+
+def _step(
+    merged: MergedSupergraph,
+    merged_type: MergedType,
+    options: frozenset[str],
+    failures: dict[tuple[str, str], set[str]],
+) -> list[Position]:
+    """The positions one field (or one type condition) below; records unreachable fields."""
+    if merged_type.name in ROOT_KINDS.values():
+        here = set(merged_type.sources)  # root types connect to each other
+    else:
+        here = set().union(*(_key_closure(merged_type, g) for g in options))
+    following: list[Position] = []
+    if merged_type.kind in ("interface", "union"):
+        for possible in merged.types.values():
+            known_in = frozenset(
+                g
+                for g, source in possible.sources.items()
+                if g in here
+                and (
+                    merged_type.name in source.interfaces
+                    or possible.name in _members(merged_type, g)
+                )
+            )
+            if known_in:
+                following.append((possible.name, known_in))
+        return following
+    for merged_field in merged_type.fields.values():
+        if merged_field.interface_object_only:
+            continue
+        resolvers = frozenset(g for g in _resolving(merged_field) if g in here)
+        if not _resolving(merged_field):
+            continue  # @external everywhere: reported by validation
+        if not resolvers:
+            failures.setdefault((merged_type.name, merged_field.name), set()).update(options)
+            continue
+        following.append((merged_field.type.strip("[]!"), resolvers))
+    return following
+
+
+def _members(union: MergedType, graph: str) -> list[str]:
+    source = union.sources.get(graph)
+    return source.members if source is not None else []
 
 
 def _key_closure(merged_type: MergedType, graph: str) -> set[str]:
@@ -73,45 +120,6 @@ def _resolving(merged_field: MergedField) -> list[str]:
         for g, f in merged_field.sources.items()
         if not f.external and g not in merged_field.used_overridden
     ]
-
-
-def _reachable(merged: MergedSupergraph) -> set[Node]:
-    start = [
-        (root, graph)
-        for root in ROOT_KINDS.values()
-        if root in merged.types
-        for graph in merged.types[root].sources
-    ]
-    seen: set[Node] = set(start)
-    todo = list(start)
-    while todo:
-        node = todo.pop()
-        merged_type = merged.types.get(node[0])
-        if merged_type is None:
-            continue
-        for following in _edges(merged, merged_type, node[1]):
-            if following not in seen:
-                seen.add(following)
-                todo.append(following)
-    return seen
-
-
-def _edges(merged: MergedSupergraph, merged_type: MergedType, graph: str) -> list[Node]:
-    source = merged_type.sources.get(graph)
-    if source is None:
-        return []
-    result: list[Node] = []
-    for merged_field in merged_type.fields.values():
-        if graph in _resolving(merged_field):
-            result.append((merged_field.type.strip("[]!"), graph))
-    for member in source.members:
-        result.append((member, graph))
-    for other in merged.types.values():
-        other_source = other.sources.get(graph)
-        if other_source is not None and merged_type.name in other_source.interfaces:
-            result.append((other.name, graph))
-    result.extend((merged_type.name, target) for target in _key_jumps(merged_type, graph))
-    return result
 
 
 def _key_jumps(merged_type: MergedType, graph: str) -> list[str]:

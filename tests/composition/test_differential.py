@@ -20,10 +20,11 @@ from typing import Any
 
 import pytest
 
-from gateway.composition import CompositionFailed, compose
+from gateway.composition import CompositionFailed, SubgraphSource, compose
 
 from .compare import differences
 from .corpus_sets import TESTS, SubgraphSet, corpus_sets, reused_sets
+from .generated_sets import generated_set
 
 NPM_MODULE = TESTS / "node" / "node_modules" / "@theguild" / "federation-composition"
 SCRIPT = TESTS / "composition" / "compose_npm.mjs"
@@ -45,14 +46,14 @@ GUILD_DIVERGES = {
 ALL_SETS = corpus_sets() + reused_sets()
 
 
-@pytest.fixture(scope="module")
-def npm_results() -> dict[str, Any]:
+def _compose_with_npm(sets: dict[str, tuple[SubgraphSource, ...]]) -> dict[str, Any]:
     if shutil.which("node") is None:
         pytest.skip("node is not on PATH: cannot run @theguild/federation-composition")
     if not NPM_MODULE.exists():
         pytest.skip(f"{NPM_MODULE} is missing: run `npm install` in tests/node")
     payload = {
-        s.name: [{"name": x.name, "url": x.url, "sdl": x.sdl} for x in s.sources] for s in ALL_SETS
+        name: [{"name": x.name, "url": x.url, "sdl": x.sdl} for x in sources]
+        for name, sources in sets.items()
     }
     completed = subprocess.run(
         ["node", str(SCRIPT), *GUILD_DIVERGES],
@@ -65,6 +66,11 @@ def npm_results() -> dict[str, Any]:
     assert completed.returncode == 0, completed.stderr
     results: dict[str, Any] = json.loads(completed.stdout)
     return results
+
+
+@pytest.fixture(scope="module")
+def npm_results() -> dict[str, Any]:
+    return _compose_with_npm({s.name: s.sources for s in ALL_SETS})
 
 
 @pytest.mark.parametrize("subgraph_set", ALL_SETS, ids=lambda s: s.name)
@@ -88,6 +94,31 @@ def test_same_result_as_npm_composer(
     if subgraph_set.name in GUILD_DIVERGES:
         guild = result["guild"]["supergraph"]
         assert guild is None or differences(ours, guild), "the Guild composer agrees now"
+
+
+def test_generated_sets_same_result_as_npm_composer() -> None:
+    """80 reproducible random sets: the same accept/reject decision, the same supergraph."""
+    sets = {f"generated/{seed}": generated_set(seed) for seed in range(100, 180)}
+    results = _compose_with_npm(sets)
+    outcomes = {"composed": 0, "rejected": 0}
+    disagreements: list[str] = []
+    for name, sources in sets.items():
+        theirs = results[name]["guild"]["supergraph"]
+        try:
+            ours: str | None = compose(sources).supergraph_sdl
+        except CompositionFailed as failure:
+            ours = None
+            if theirs is not None:
+                disagreements.append(f"{name}: only we reject it: {failure}")
+        if ours is None:
+            outcomes["rejected"] += 1
+        elif theirs is None:
+            disagreements.append(f"{name}: only npm rejects it: {results[name]['guild']['errors']}")
+        else:
+            outcomes["composed"] += 1
+            disagreements += [f"{name}: {d}" for d in differences(ours, theirs)]
+    assert disagreements == []
+    assert outcomes["composed"] >= 20 and outcomes["rejected"] >= 20, outcomes
 
 
 def test_comparison_notices_join_and_api_differences() -> None:
