@@ -39,10 +39,10 @@ class Gateway:
                 f"subgraph_urls names subgraphs the supergraph does not have: "
                 f"{', '.join(unknown)} (it has {known})"
             )
-        self._executor = Executor(
-            supergraph.api_schema,
-            {**supergraph.subgraph_urls, **self.config.subgraph_urls},
+        self._executor = Executor.for_supergraph(
+            supergraph,
             timeout=self.config.subgraph_timeout,
+            subgraph_urls=self.config.subgraph_urls,
         )
         self._pipeline = OperationPipeline(
             supergraph.api_schema,

@@ -98,11 +98,13 @@ class Executor:
         *,
         timeout: float = 10.0,
         headers: Mapping[str, str] | None = None,
+        subgraph_urls: Mapping[str, str] | None = None,
     ) -> Executor:
-        """An executor for a loaded supergraph: its API schema, subgraph URLs and keys."""
+        """An executor for a loaded supergraph: its API schema, subgraph URLs (each one
+        replaceable through `subgraph_urls`) and keys."""
         return cls(
             supergraph.api_schema,
-            supergraph.subgraph_urls,
+            {**supergraph.subgraph_urls, **(subgraph_urls or {})},
             timeout=timeout,
             headers=headers,
             entity_keys=entity_keys(supergraph.join),
