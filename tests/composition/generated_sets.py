@@ -1,7 +1,8 @@
 """Random but reproducible subgraph sets for the differential test: entities with keys
 (sometimes not resolvable), shareable (and now and then unshareable) fields whose types and
 nullability vary across subgraphs, value types, enums used as input and/or output with
-differing values, optional and required arguments. About half of them compose; the rest
+differing values, optional and required arguments, input types whose fields differ, unions
+whose members differ. About half of them compose; the rest
 fail for a variety of reasons (enum values, satisfiability, sharing, types), which exercises
 both the merge rules and the errors."""
 
@@ -79,4 +80,16 @@ def _subgraph(
     if use_enum:
         chosen = [v for v in ENUM_VALUES if rng.random() < 0.7] or ["A"]
         parts.append("enum En {\n" + "\n".join(f"  {v}" for v in chosen) + "\n}\n")
+    if rng.random() < 0.5:
+        inputs = [
+            f"  i{i}: {scalar}{'!' if rng.random() < 0.15 else ''}"
+            for i, scalar in enumerate(("Int", "String", "Boolean"))
+            if rng.random() < 0.7
+        ] or ["  i0: Int"]
+        parts.append("input In {\n" + "\n".join(inputs) + "\n}\n")
+        parts.append(f"extend type Query {{\n  find{n}(where: In): [ID!]!\n}}\n")
+    if len(present_entities) > 1 and rng.random() < 0.5:
+        members = rng.sample(present_entities, k=rng.randint(1, len(present_entities)))
+        parts.append("union U = " + " | ".join(members) + "\n")
+        parts.append(f"extend type Query {{\n  any{n}: [U!]!\n}}\n")
     return "\n".join(parts)
