@@ -128,7 +128,9 @@ class SelectionBuild:
             text += f.arguments
             text += "".join(f" {c}" for c in f.conditions if c not in drop)
             if f.selection is not None:
-                text += " " + f.selection.print()
+                # Nothing left below (all excluded): still fetch the object, for its shape.
+                inner = f.selection.print()
+                text += " " + (inner if inner != "{  }" else "{ __typename }")
             parts.append(text)
         for type_condition, selection in self.fragments.items():
             if not selection.is_empty():

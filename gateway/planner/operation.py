@@ -52,6 +52,11 @@ class Cond:
 Conds = tuple[Cond, ...]
 
 
+def never(conditions: Conds) -> bool:
+    """Whether the conditions can never all hold (`@skip(if: $v)` under `@include(if: $v)`)."""
+    return len({c.variable for c in conditions}) < len(conditions)
+
+
 @dataclass(frozen=True, slots=True)
 class OpField:
     """A selected field. `arguments` is the printed argument list ("(id: $id)" or "")."""

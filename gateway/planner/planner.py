@@ -10,7 +10,7 @@ from gateway.planner.build import build_node
 from gateway.planner.cache import PlanCache, PlanKey
 from gateway.planner.errors import PlanningError
 from gateway.planner.fetch_graph import FetchGraph
-from gateway.planner.operation import NormalizedOperation, OpField, normalize
+from gateway.planner.operation import NormalizedOperation, OpField, never, normalize
 from gateway.planner.plan import PlanNode, QueryPlan, Sequence
 from gateway.planner.query_graph import QueryGraph
 from gateway.planner.traversal import Traversal
@@ -73,7 +73,9 @@ class QueryPlanner:
         fields = [
             s
             for s in operation.selections
-            if isinstance(s, OpField) and s.name not in LOCAL_ROOT_FIELDS
+            if isinstance(s, OpField)
+            and s.name not in LOCAL_ROOT_FIELDS
+            and not never(s.conditions)
         ]
         graph = QueryGraph(self.supergraph, override_labels)
         if operation.kind == "mutation":

@@ -18,7 +18,7 @@ from graphql import FieldNode, InlineFragmentNode, SelectionSetNode, print_ast
 from gateway.planner.errors import PlanningError
 from gateway.planner.estimate import Estimator
 from gateway.planner.fetch_graph import FetchGraph, FetchGroup, SelectionBuild
-from gateway.planner.operation import Conds, OpField, OpFragment, OpSelection
+from gateway.planner.operation import Conds, OpField, OpFragment, OpSelection, never
 from gateway.planner.plan import ValueSetter
 from gateway.planner.query_graph import Hop, Provided, QueryGraph
 
@@ -45,6 +45,7 @@ class Traversal:
         that needs no more fetches than jumping (never for mutations: `split=False`)."""
         plans: dict[int, list[tuple[str, OpField]]] = {}
         chosen: set[str] = {g.subgraph for g in self.fetches.groups if not g.parents}
+        fields = [f for f in fields if not never(f.conditions)]
         ordered = sorted(
             range(len(fields)), key=lambda i: len(self._root_candidates(root_type, fields[i]))
         )
@@ -132,6 +133,8 @@ class Traversal:
             type_name, group.subgraph
         )
         for selection in selections:
+            if isinstance(selection, OpField) and never(_and(conds, selection.conditions)):
+                continue  # excluded whatever the variables are
             if opaque and (isinstance(selection, OpFragment) or selection.name == "__typename"):
                 pending.append(selection)
             elif isinstance(selection, OpFragment):

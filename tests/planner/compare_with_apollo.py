@@ -45,6 +45,10 @@ def random_selection(schema: GraphQLSchema, type_: object, depth: int, rnd: rand
     for name, field in rnd.sample(fields, k=min(len(fields), rnd.randint(1, 4))):
         child = get_named_type(field.type)
         head = name + _arguments(field.args)
+        if rnd.random() < 0.15:
+            head = f"a{rnd.randint(0, 9)}_{name}: {head}"
+        if rnd.random() < 0.15:
+            head += rnd.choice([" @include(if: $c)", " @skip(if: $c)"])
         if is_leaf_type(child):
             parts.append(head)
         elif depth < 4 and child is not schema.query_type:
@@ -66,7 +70,8 @@ def main() -> int:
     for name in options.names:
         schema = supergraph(name).api_schema
         for _ in range(options.count):
-            query = "{ " + random_selection(schema, schema.query_type, 1, rnd) + " }"
+            body = random_selection(schema, schema.query_type, 1, rnd)
+            query = f"query($c: Boolean!) {{ {body} }}" if "$c" in body else f"{{ {body} }}"
             if not validate(schema, parse(query)):
                 cases.append((name, query))
     batch = json.dumps([[str(HERE / "supergraphs" / f"{n}.graphql"), q] for n, q in cases])

@@ -46,6 +46,7 @@ def assert_fetches_valid(name: str, plan_: QueryPlan) -> None:
     """Every fetch is a valid operation for its subgraph's schema and declares exactly the
     variables it lists in `variable_usages` (plus `$representations`)."""
     for _, fetch in fetches(plan_):
+        assert "{  }" not in fetch.operation, f"empty selection set: {fetch.operation}"
         document = parse(fetch.operation)
         errors = validate(supergraph(name).subgraph_schema(fetch.service), document)
         assert not errors, f"invalid fetch for {fetch.service}: {fetch.operation}\n{errors}"

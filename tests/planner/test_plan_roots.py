@@ -67,3 +67,21 @@ def test_shareable_root_field_is_split_when_no_subgraph_has_everything() -> None
 def test_shareable_root_field_is_not_split_when_one_subgraph_has_everything() -> None:
     result = plan("roots", "{ thing { id name } }")
     assert services(result) == ["b"]
+
+
+def test_contradicting_conditions_exclude_the_field_and_its_fetches() -> None:
+    query = """query($c: Boolean!) {
+        order(id: "1") { id items @skip(if: $c) { name shippingCost @include(if: $c) } }
+    }"""
+    result = plan("example", query)
+    assert services(result) == ["orders", "catalog"]
+    (_, _), (_, catalog) = fetches(result)
+    assert "weight" not in catalog.operation
+
+
+def test_composite_field_with_everything_excluded_still_fetches_its_shape() -> None:
+    result = plan(
+        "requires", "query($c: Boolean!) { orders @include(if: $c) { id @skip(if: $c) } }"
+    )
+    ((_, orders),) = fetches(result)
+    assert orders.operation == "{ orders { __typename } }"
