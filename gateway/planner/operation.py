@@ -186,10 +186,10 @@ class _Normalizer:
             if isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 if name in spreads:
-                    raise PlanningError(f"fragment {name} spreads itself")
+                    raise _invalid(f"fragment {name} spreads itself")
                 fragment = self.fragments.get(name)
                 if fragment is None:
-                    raise PlanningError(f"unknown fragment {name}")
+                    raise _invalid(f"unknown fragment {name}")
                 type_name: str | None = fragment.type_condition.name.value
                 body, inner_spreads = fragment.selection_set, (*spreads, name)
             else:
@@ -215,14 +215,17 @@ class _Normalizer:
             arguments = "(" + ", ".join(print_ast(a) for a in node.arguments) + ")"
             variables = _variables(node)
         selections: tuple[OpSelection, ...] = ()
-        if node.selection_set is not None and not name.startswith("__"):
-            field_def = parent.fields[name]  # type: ignore[union-attr]
+        if not name.startswith("__"):
+            # The document should be validated already; refuse clearly if it is not.
+            field_def = getattr(parent, "fields", {}).get(name)
+            if field_def is None:
+                raise _invalid(f"{parent.name} has no field {name!r}")
             child = get_named_type(field_def.type)
-            assert is_composite_type(child)
-            selections = self.selection_set(child, node.selection_set, spreads)
-        elif node.selection_set is not None:
-            # Introspection (__schema/__type) is answered by the executor: keep its text only.
-            selections = ()
+            if is_composite_type(child) != (node.selection_set is not None):
+                raise _invalid(f"{parent.name}.{name}: selection set does not match its type")
+            if node.selection_set is not None:
+                selections = self.selection_set(child, node.selection_set, spreads)
+        # Introspection (__schema/__type) is answered by the executor: no selections kept.
         return OpField(
             response_key=node.alias.value if node.alias else name,
             name=name,
@@ -244,7 +247,7 @@ class _Normalizer:
         if type_name is not None:
             found = self.schema.get_type(type_name)
             if found is None:
-                raise PlanningError(f"unknown type {type_name} in a fragment")
+                raise _invalid(f"unknown type {type_name} in a fragment")
             target = found
         if not self._overlaps(parent, target):
             return []
@@ -262,6 +265,13 @@ class _Normalizer:
 
     def _overlaps(self, a: GraphQLNamedType, b: GraphQLNamedType) -> bool:
         return bool(self._possible(a) & self._possible(b))
+
+
+def _invalid(message: str) -> PlanningError:
+    return PlanningError(
+        f"the operation is not valid for the schema ({message}): validate it before planning",
+        code="GRAPHQL_VALIDATION_FAILED",
+    )
 
 
 def _conditions(directives: tuple[DirectiveNode, ...] | None) -> Conds | None:

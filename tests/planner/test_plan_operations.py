@@ -129,3 +129,19 @@ def test_unreachable_field_is_a_planning_error_that_says_why() -> None:
     # Nothing was cached for the failed operation; a plannable one still plans.
     assert len(broken.cache) == 0
     assert services(broken.plan(parse("{ topProducts { name } }"))) == ["products"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ nope }",
+        "{ me }",
+        "{ me { name { x } } }",
+        "{ me { ...F } }",
+        "{ me { ... on Nope { id } } }",
+    ],
+)
+def test_an_unvalidated_bad_document_is_refused_clearly(query: str) -> None:
+    with pytest.raises(PlanningError) as caught:
+        planner("shop").plan(parse(query))
+    assert caught.value.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
