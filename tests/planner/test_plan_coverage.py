@@ -23,7 +23,7 @@ from graphql import (
 )
 from planner_support import fetches, plan, supergraph
 
-SUPERGRAPHS = ["example", "shop", "media", "requires", "roots"]
+SUPERGRAPHS = ["example", "shop", "media", "requires", "roots", "override"]
 MAX_DEPTH = 3
 
 

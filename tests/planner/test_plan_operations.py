@@ -145,3 +145,21 @@ def test_an_unvalidated_bad_document_is_refused_clearly(query: str) -> None:
     with pytest.raises(PlanningError) as caught:
         planner("shop").plan(parse(query))
     assert caught.value.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_used_overridden_field_is_not_fetched_from_the_old_owner() -> None:
+    # Apollo-composed: legacy keeps `price` only for its @key (usedOverridden).
+    result = plan("override", "{ products { name price } }")
+    assert services(result) == ["legacy", "modern"]
+    (_, legacy), (_, modern) = fetches(result)
+    assert "price" not in legacy.operation
+    assert "price" in modern.operation
+
+
+def test_progressive_override_label_in_apollo_format() -> None:
+    query = "{ products { stock } }"
+    assert services(plan("override", query)) == ["legacy"]
+    assert services(plan("override", query, labels=frozenset({"percent(50)"}))) == [
+        "legacy",
+        "modern",
+    ]
