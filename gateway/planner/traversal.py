@@ -27,6 +27,8 @@ Groups = set[FetchGroup]
 
 
 class Traversal:
+    """One walk over one operation (or one mutation step), filling `fetches`."""
+
     def __init__(self, graph: QueryGraph, fetches: FetchGraph, root_types: Iterable[str]) -> None:
         self.graph = graph
         self.fetches = fetches
@@ -38,11 +40,12 @@ class Traversal:
 
     # --- roots -------------------------------------------------------------------------
 
-    def plan_root(self, root_type: str, fields: Sequence[OpField], split: bool = True) -> None:
-        """Plan root fields, each from the subgraph that serves it (and its subtree) with the
-        fewest fetches; fields with one possible subgraph are placed first. A shareable root
-        field whose subtree no single subgraph has is split into parallel root fetches when
-        that needs no more fetches than jumping (never for mutations: `split=False`)."""
+    def plan_root(self, root_type: str, fields: Sequence[OpField]) -> None:
+        """Plan query root fields, each from the subgraph that serves it (and its subtree)
+        with the fewest fetches; fields with one possible subgraph are placed first. A
+        shareable root field whose subtree no single subgraph has is split into parallel
+        root fetches when that needs no more fetches than jumping. (Mutations are placed in
+        order by the planner, never split.)"""
         plans: dict[int, list[tuple[str, OpField]]] = {}
         chosen: set[str] = {g.subgraph for g in self.fetches.groups if not g.parents}
         fields = [f for f in fields if not never(f.conditions)]
@@ -57,7 +60,7 @@ class Traversal:
                 for c in candidates
             }
             best = min(candidates, key=lambda c: (costs[c], self.graph.subgraph_order[c]))
-            parts = self._split(root_type, field, candidates, chosen) if split else None
+            parts = self._split(root_type, field, candidates, chosen)
             if parts is not None and costs[best] > 0:
                 new_fetches = sum(1 for c in parts if c not in chosen)
                 if new_fetches <= costs[best]:
@@ -203,7 +206,9 @@ class Traversal:
                 variables=field.variables,
             )
             return {group}
-        better = self._better_elsewhere(group, type_name, field, provided)
+        # (Root fields were placed by `plan_root` or the mutation order already.)
+        at_root = not path and type_name in self.root_types
+        better = None if at_root else self._better_elsewhere(group, type_name, field, provided)
         if better is not None:
             return self.jump(group, sel, type_name, better, [field], path, conds, provided)
         child_type, depth = self.graph.field_type(type_name, field.name)
