@@ -530,11 +530,15 @@ class Traversal:
             return child, {child}
         entity = entity_type or type_name
         if entity != type_name:
-            route: tuple[Hop, ...] | None = tuple(
-                Hop(target, key)
-                for key in self.graph.entry_keys(entity, target)[:1]
-                if key.selection is not None
-                and self.graph.fields_local(type_name, key.selection, group.subgraph, provided)
+            # Into an interface object, as the interface: one hop, with a key we can supply.
+            route: tuple[Hop, ...] | None = next(
+                (
+                    (Hop(target, key),)
+                    for key in self.graph.entry_keys(entity, target)
+                    if key.selection is not None
+                    and self.graph.fields_local(type_name, key.selection, group.subgraph, provided)
+                ),
+                None,
             )
         else:
             route = self.graph.route(type_name, group.subgraph, target, provided)
