@@ -561,7 +561,8 @@ class Traversal:
             child.note_conditions(conds)
             inputs = child.inputs.fragment(type_name)
             inputs.add_typename()
-            current_sel.add_typename()
+            if not self._typename_known(current, current_sel, type_name):
+                current_sel.add_typename()
             taken = self.client_keys.get(path, {})
             self._add_key(current_sel, inputs, type_name, hop.key.selection, taken)
             if self.graph.is_interface_object(entity, hop.graph):
@@ -571,6 +572,15 @@ class Traversal:
             on_the_way |= {current, child}
             current, current_sel = child, child.selection.fragment(entity)
         return current, on_the_way
+
+    def _typename_known(self, group: FetchGroup, sel: SelectionBuild, type_name: str) -> bool:
+        """At the top of an entity fetch for an object type, the data already has the
+        `__typename` (the representations were built from it): no need to ask again."""
+        return (
+            group.is_entity
+            and sel is group.selection.fragments.get(type_name)
+            and not self.graph.is_abstract(type_name)
+        )
 
     def _add_key(
         self,
