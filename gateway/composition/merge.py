@@ -41,6 +41,7 @@ from gateway.composition.subgraph import (
 )
 
 _T = TypeVar("_T")
+_LABEL = re.compile(r"^([A-Za-z][A-Za-z0-9_\-:./]*|percent\((\d{1,2}(\.\d{1,8})?|100)\))$")
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
 
@@ -51,16 +52,14 @@ class MergedField:
     description: str | None
     sources: dict[str, Field]  # graph -> the field as that subgraph defines it
     arguments: dict[str, Argument] = field(default_factory=dict)
-    used_overridden: set[str] = field(default_factory=set)
-    label_of_overridden: dict[str, str] = field(default_factory=dict)  # old graph -> label
+    overridden: set[str] = field(default_factory=set)  # graphs the field moved away from
+    used_overridden: set[str] = field(default_factory=set)  # ... still used by their keys
+    labels: dict[str, str] = field(default_factory=dict)  # graph -> progressive override label
     interface_object_only: bool = False
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
     directives: list[str] = field(default_factory=list)  # printed passthrough directives
-
-    @property
-    def types_differ(self) -> bool:
-        return len({f.type for f in self.sources.values()}) > 1
+    types_differ: bool = False  # the resolving subgraphs disagree (nullability, subtypes)
 
 
 @dataclass(slots=True)
@@ -224,9 +223,11 @@ class _Merger:
         names: list[str] = _union(list(t.fields) for t in merged.sources.values())
         for name in names:
             sources = {g: t.fields[name] for g, t in merged.sources.items() if name in t.fields}
-            field_type = self._merge_types(
-                merged.name, name, {g: f.type for g, f in sources.items()}, output=True
-            )
+            # The type comes from the subgraphs that resolve the field; `@external` copies
+            # must then agree with it (checked below), as in Apollo's composer.
+            typed = {g: f.type for g, f in sources.items() if not f.external}
+            typed = typed or {g: f.type for g, f in sources.items()}
+            field_type = self._merge_types(merged.name, name, typed, output=True)
             if field_type is None:
                 continue
             merged_field = MergedField(
@@ -238,18 +239,70 @@ class _Merger:
                 tags=_union(f.tags for f in sources.values()),
                 directives=self._directives(f.directives for f in sources.values()),
             )
+            merged_field.types_differ = len(set(typed.values())) > 1
             merged_field.arguments = self._merge_arguments(
                 merged.name, name, {g: f.arguments for g, f in sources.items()}
             )
+            self._check_external_types(merged.name, merged_field)
             self._apply_override(merged, merged_field)
             merged.fields[name] = merged_field
 
+    def _check_external_types(self, type_name: str, merged_field: MergedField) -> None:
+        """An `@external` copy has the field's type, or a strict subtype of it when the
+        resolving subgraphs themselves disagree."""
+        merged_type = parse_type(merged_field.type)
+        for graph, source in merged_field.sources.items():
+            if not source.external or source.type == merged_field.type:
+                continue
+            general = _merge_type_nodes(merged_type, parse_type(source.type), True, self.supertypes)
+            if (
+                merged_field.types_differ
+                and general is not None
+                and print_ast(general) == merged_field.type
+            ):
+                continue
+            self.error(
+                "EXTERNAL_TYPE_MISMATCH",
+                f"the @external copy in {graph!r} has type {source.type}, but the subgraphs "
+                f"that resolve the field say {merged_field.type}",
+                f"declare the @external field with type {merged_field.type}",
+                type_name,
+                merged_field.name,
+                graph,
+            )
+
     def _apply_override(self, merged: MergedType, merged_field: MergedField) -> None:
+        """`@override(from:)`, as Apollo's composer applies it: ignored (a hint) when the
+        source subgraph does not resolve the field; otherwise the source loses the field,
+        unless its keys use it (`usedOverridden`) or a label makes the move progressive."""
+        known = {s.name for s in self.subgraphs}
         for graph, source in list(merged_field.sources.items()):
             old = source.override
-            if old is None or old == graph or old not in merged_field.sources:
+            if old is None or old == graph:
                 continue
-            if merged_field.sources[old].override is not None:
+            label = source.override_label
+            if label is not None and not _LABEL.match(label):
+                self.error(
+                    "OVERRIDE_LABEL_INVALID",
+                    f"@override label {label!r} is invalid",
+                    'use a name (letter first; letters, digits, _ - : . /) or "percent(x)" with '
+                    "0 <= x <= 100",
+                    merged.name,
+                    merged_field.name,
+                    graph,
+                )
+                continue
+            previous = merged_field.sources.get(old)
+            if old not in known or previous is None or previous.external:
+                self.hint(
+                    "OVERRIDE_DIRECTIVE_CAN_BE_REMOVED",
+                    f"{graph!r} overrides the field from {old!r}, which does not resolve it",
+                    f"remove @override from {merged.name}.{merged_field.name} in {graph!r}",
+                    merged.name,
+                    merged_field.name,
+                )
+                continue
+            if previous.override is not None:
                 self.error(
                     "OVERRIDE_SOURCE_HAS_OVERRIDE",
                     f"{graph!r} overrides the field from {old!r}, which overrides it too",
@@ -259,12 +312,14 @@ class _Merger:
                     graph,
                 )
                 continue
-            if source.override_label is not None:
-                merged_field.label_of_overridden[old] = source.override_label
-            elif _uses_field(merged.sources[old], merged_field.name):
+            merged_field.overridden.add(old)
+            if _uses_field(merged.sources[old], merged_field.name):
                 merged_field.used_overridden.add(old)
-            else:
+            elif label is None:
                 del merged_field.sources[old]
+            if label is not None:
+                merged_field.labels[graph] = label
+                merged_field.labels[old] = label
 
     def _merge_arguments(
         self, type_name: str, field_name: str, per_graph: dict[str, dict[str, Argument]]

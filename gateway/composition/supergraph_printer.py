@@ -260,10 +260,8 @@ class _Printer:
             set(sources) == type_graphs
             and not merged_field.types_differ
             and not merged_field.used_overridden
-            and not merged_field.label_of_overridden
-            and not any(
-                f.external or f.requires or f.provides or f.override for f in sources.values()
-            )
+            and not merged_field.labels
+            and not any(f.external or f.requires or f.provides for f in sources.values())
         )
         if plain:
             return []
@@ -279,11 +277,11 @@ class _Printer:
                 args.append(f"type: {print_string(source.type)}")
             if source.external:
                 args.append("external: true")
-            if source.override and source.override in self.enum:
+            if source.override:
                 args.append(f"override: {print_string(source.override)}")
             if graph in merged_field.used_overridden:
                 args.append("usedOverridden: true")
-            label = source.override_label or merged_field.label_of_overridden.get(graph)
+            label = merged_field.labels.get(graph)
             if label is not None:
                 args.append(f"overrideLabel: {print_string(label)}")
             result.append(f"@join__field({', '.join(args)})")

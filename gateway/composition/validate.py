@@ -199,11 +199,7 @@ def validate_merged(merged: MergedSupergraph) -> list[CompositionError]:
                 continue
             sources = merged_field.sources
             resolving = [
-                g
-                for g, f in sources.items()
-                if not f.external
-                and g not in merged_field.used_overridden
-                and g not in merged_field.label_of_overridden
+                g for g, f in sources.items() if not f.external and g not in merged_field.overridden
             ]
             if not resolving:
                 errors.append(

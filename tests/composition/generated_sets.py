@@ -2,9 +2,9 @@
 (sometimes not resolvable), shareable (and now and then unshareable) fields whose types and
 nullability vary across subgraphs, value types, enums used as input and/or output with
 differing values, optional and required arguments, input types whose fields differ, unions
-whose members differ. About half of them compose; the rest
-fail for a variety of reasons (enum values, satisfiability, sharing, types), which exercises
-both the merge rules and the errors."""
+whose members differ, `@override` (with and without labels), `@external` + `@requires`.
+Some compose; most fail for a variety of reasons (enum values, satisfiability, sharing,
+types), which exercises both the merge rules and the errors."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from gateway.composition import SubgraphSource
 
 HEADER = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", '
-    '"@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag"])\n'
+    '"@shareable", "@external", "@requires", "@provides", "@override", "@inaccessible", "@tag"])\n'
 )
 SCALARS = ("Int", "String", "Float", "Boolean", "ID")
 ENUM_VALUES = ("A", "B", "C", "D")
@@ -60,7 +60,15 @@ def _subgraph(
             if rng.random() < 0.35:
                 bang = "!" if rng.random() < 0.5 else ""
                 shareable = " @shareable" if rng.random() < 0.97 else ""
+                if n > 0 and rng.random() < 0.1:
+                    label = ', label: "percent(50)"' if rng.random() < 0.5 else ""
+                    shareable = f' @override(from: "s0"{label})'
                 fields.append(f"  {name}: {scalar}{bang}{shareable}")
+        if rng.random() < 0.2:
+            name = rng.choice(list(field_types))
+            if not any(f.startswith(f"  {name}:") for f in fields):
+                fields.append(f"  {name}: {field_types[name]} @external")
+                fields.append(f'  needs_{name}: Int @requires(fields: "{name}")')
         if use_enum and rng.random() < 0.5:
             fields.append("  status: En @shareable")
         if values and rng.random() < 0.3:
