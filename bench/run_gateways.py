@@ -118,6 +118,7 @@ class LoadResult:
     p99_ms: float
     gateway_cpu_s: float
     subgraphs_cpu_s: float
+    subgraph_requests: int
     gateway_rss_bytes: int
 
     @property
@@ -131,6 +132,10 @@ class LoadResult:
     @property
     def subgraphs_cpu_ms_per_request(self) -> float:
         return 1000 * self.subgraphs_cpu_s / max(self.requests, 1)
+
+    @property
+    def subgraph_requests_per_request(self) -> float:
+        return self.subgraph_requests / max(self.requests, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,11 +339,19 @@ class Run:
     body_file: Path
     expected: Any
     subgraphs_pid: int
+    subgraphs_stats_url: str
+
+
+def subgraph_requests_served(run: Run) -> int:
+    """How many GraphQL requests the four subgraphs have answered so far."""
+    with urllib.request.urlopen(run.subgraphs_stats_url, timeout=10) as response:
+        return sum(json.loads(response.read()).values())
 
 
 def load(run: Run, url: str, length: int, gateway_pid: int) -> LoadResult:
     gateway_before = tree_cpu_seconds(gateway_pid)
     subgraphs_before = tree_cpu_seconds(run.subgraphs_pid)
+    served_before = subgraph_requests_served(run)
     stats = run_load(url, run.body_file, length, run.args.connections, run.args.duration)
     return LoadResult(
         requests=stats["requests"],
@@ -349,6 +362,7 @@ def load(run: Run, url: str, length: int, gateway_pid: int) -> LoadResult:
         p99_ms=stats["p99_ms"],
         gateway_cpu_s=tree_cpu_seconds(gateway_pid) - gateway_before,
         subgraphs_cpu_s=tree_cpu_seconds(run.subgraphs_pid) - subgraphs_before,
+        subgraph_requests=subgraph_requests_served(run) - served_before,
         gateway_rss_bytes=tree_rss_bytes(gateway_pid),
     )
 
@@ -462,19 +476,21 @@ def report(
         f"@graphql-hive/gateway {_package_version('@graphql-hive/gateway')}",
         "- CPU ms/req: user+system CPU of the gateway's process tree during the load, per "
         "completed request (steadier than req/s on a shared machine). Subgraph CPU ms/req "
-        "shows the subgraphs were not the bottleneck.",
+        "shows the subgraphs were not the bottleneck; subgraph calls/req counts the HTTP "
+        "requests the gateway sent to the subgraphs per client request.",
         f"- {args.repeat} run(s) per gateway, interleaved; each row is the run with the median "
         "CPU ms/req, and the last column lists every run's.",
         "",
         "| gateway | answer | req/s | p50 ms | p99 ms | CPU ms/req | gateway CPU % "
-        "| subgraphs CPU ms/req | RSS MB | bad answers | socket errors | CPU ms/req, every run |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| subgraphs CPU ms/req | subgraph calls/req | RSS MB | bad answers | socket errors "
+        "| CPU ms/req, every run |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     outcomes = [median_outcome(gateway_runs) for gateway_runs in runs.values()]
     for outcome in outcomes:
         result = outcome.load
         if result is None:
-            lines.append(f"| {outcome.name} | {outcome.status} |" + " - |" * 10)
+            lines.append(f"| {outcome.name} | {outcome.status} |" + " - |" * 11)
             continue
         every = ", ".join(f"{o.load.cpu_ms_per_request:.1f}" for o in runs[outcome.name] if o.load)
         lines.append(
@@ -482,6 +498,7 @@ def report(
             f"| {result.p99_ms:.1f} | {result.cpu_ms_per_request:.2f} "
             f"| {100 * result.gateway_cpu_s / result.seconds:.0f} "
             f"| {result.subgraphs_cpu_ms_per_request:.2f} "
+            f"| {result.subgraph_requests_per_request:.1f} "
             f"| {result.gateway_rss_bytes / 2**20:.0f} | {result.wrong} | {result.socket_errors} "
             f"| {every} |"
         )
@@ -568,7 +585,8 @@ def main(argv: list[str]) -> int:
         BENCH / "subgraphs",
         subgraphs_log,
     )
-    run = Run(args, run_dir, supergraph, body, body_file, expected, subgraphs.pid)
+    stats_url = f"http://127.0.0.1:{ports['accounts']}/stats"
+    run = Run(args, run_dir, supergraph, body, body_file, expected, subgraphs.pid, stats_url)
     runs: dict[str, list[GatewayOutcome]] = {name: [] for name in args.gateway_names}
     profile_text = None
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])

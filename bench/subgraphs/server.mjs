@@ -9,7 +9,9 @@
 // subgraphs cost almost nothing and the gateway is what is measured.
 //
 // Usage: node server.mjs accounts=PORT inventory=PORT products=PORT reviews=PORT
-// Prints one line "ready" on stdout once all servers listen.
+// Prints one line "ready" on stdout once all servers listen. `GET /stats` on any of the
+// ports answers the number of GraphQL requests each subgraph has served so far, so the
+// benchmark can report subgraph requests per gateway request.
 
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -22,6 +24,9 @@ const { parse, validate, execute } = require("graphql");
 const { buildSubgraphSchema } = require("@apollo/subgraph");
 
 const MAX_CACHED_RESPONSES = 10_000;
+
+/** GraphQL requests served, per subgraph. */
+const served = {};
 
 const resolvers = {
   accounts: {
@@ -98,7 +103,14 @@ function serve(name, port) {
   const schema = buildSchema(name);
   const documents = new Map();
   const responses = new Map();
+  served[name] = 0;
   const server = createServer((req, res) => {
+    if (req.method === "GET" && req.url === "/stats") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(served));
+      return;
+    }
+    served[name] += 1;
     const chunks = [];
     req.on("data", (chunk) => chunks.push(chunk));
     req.on("end", async () => {
