@@ -8,8 +8,12 @@
 - Enums used only as output merge by union, only as input by intersection, as both must
   agree everywhere.
 - Interfaces, union members, tags: union. `@inaccessible` anywhere wins.
+- A field's type comes from the subgraphs that resolve it; `@external` copies must agree.
 - `@override`: the overridden subgraph loses the field (kept as `usedOverridden` when its own
-  keys or `@requires` use it); with a label both keep it, switched by the label.
+  keys or `@requires` use it); with a label both keep it, switched by the label. An override
+  whose source does not resolve the field is ignored, with a hint.
+
+Where the two npm composers differ, these rules follow Apollo's (@apollo/composition).
 """
 
 from __future__ import annotations
