@@ -7,22 +7,19 @@ hashable, cached, and print as readable text for snapshot tests:
     QueryPlan {
       Sequence {
         Fetch(service: "orders") {
-          {
-            order(id: $id) { items { __typename sku } }
-          }
+          query($id: ID!) { order(id: $id) { items { __typename sku } } }
         },
         Flatten(path: "order.items.@") {
           Fetch(service: "catalog") {
-            {
-              ... on Product { __typename sku }
-            } =>
-            {
-              ... on Product { name weight }
-            }
+            { ... on Product { __typename sku } } =>
+            query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { name weight } } }
           },
         },
       },
     }
+
+An entity fetch prints its `requires` (the projection that builds each representation),
+then `=>`, then the exact operation sent; rewrites follow on their own lines.
 """
 
 from __future__ import annotations
