@@ -12,14 +12,16 @@ hashable, cached, and print as readable text for snapshot tests:
         Flatten(path: "order.items.@") {
           Fetch(service: "catalog") {
             { ... on Product { __typename sku } } =>
-            query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { name weight } } }
+            query($representations: [_Any!]!) {
+              _entities(representations: $representations) { ... on Product { name weight } } }
           },
         },
       },
     }
 
 An entity fetch prints its `requires` (the projection that builds each representation),
-then `=>`, then the exact operation sent; rewrites follow on their own lines.
+then `=>`, then the exact operation sent (one line; wrapped here); rewrites follow on their
+own lines.
 """
 
 from __future__ import annotations
