@@ -9,6 +9,8 @@
 Queries: the gateway benchmark's nested query on bench/supergraph.graphql and a few queries
 on the demo graph (gateway/demo/supergraph.graphql), all in bench/queries/.
 
+Prints a markdown table and writes it to bench/results/<UTC timestamp>-planning.md.
+
 Usage: .venv/bin/python bench/planning.py [--cold-runs 15] [--cached-runs 300]
 """
 
@@ -20,6 +22,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,16 +116,30 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.cold_runs < 1 or args.cached_runs < 1:
         parser.error("--cold-runs and --cached-runs must be at least 1")
-    timings = []
+    timings, failures = [], []
     for query_file, supergraph in CASES:
         try:
             timings.append(measure(query_file, supergraph, args.cold_runs, args.cached_runs))
         except SystemExit:
             raise
         except Exception as error:  # report the failing query and go on with the others
-            print(f"{query_file}: planning failed: {type(error).__name__}: {error}")
-    print(table(timings, args.cold_runs, args.cached_runs))
-    return 0
+            failures.append(f"- {query_file}: planning failed: {type(error).__name__}: {error}")
+    text = "\n".join(
+        [
+            f"# PartnerGraph planning time, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "",
+            table(timings, args.cold_runs, args.cached_runs),
+            "",
+            *failures,
+        ]
+    )
+    results = BENCH / "results"
+    results.mkdir(exist_ok=True)
+    out = results / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-planning.md"
+    out.write_text(text + "\n")
+    print(text)
+    print(f"written to bench/results/{out.name}")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
