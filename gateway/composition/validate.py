@@ -19,7 +19,7 @@ from graphql import (
 
 from gateway.composition.errors import CompositionError
 from gateway.composition.merge import MergedSupergraph
-from gateway.composition.subgraph import SubgraphSchema, TypeDef
+from gateway.composition.subgraph import Argument, SubgraphSchema, TypeDef
 
 _COMPOSITE = ("object", "interface", "union")
 
@@ -251,7 +251,8 @@ def _in_key(type_def: TypeDef, field_name: str) -> bool:
 
 def _inaccessible_references(merged: MergedSupergraph) -> list[CompositionError]:
     """A visible field, argument or input field cannot have an `@inaccessible` type: the API
-    schema would name a type it does not contain."""
+    schema would name a type it does not contain. A required argument or input field cannot
+    be `@inaccessible`: clients could not provide it."""
     hidden = {name for name, t in merged.types.items() if t.inaccessible}
     errors: list[CompositionError] = []
 
@@ -268,7 +269,25 @@ def _inaccessible_references(merged: MergedSupergraph) -> list[CompositionError]
                 )
             )
 
+    def required(argument: Argument, type_name: str, element: str) -> None:
+        if argument.inaccessible and argument.type.endswith("!") and argument.default is None:
+            errors.append(
+                CompositionError(
+                    "REQUIRED_INACCESSIBLE",
+                    f"{type_name}.{element} is required but @inaccessible: no client could "
+                    "provide it",
+                    "make it optional (nullable or with a default), or visible",
+                    type=type_name,
+                    field=element,
+                )
+            )
+
     for merged_type in merged.types.values():
+        for input_field in merged_type.inputs.values():
+            required(input_field.argument, merged_type.name, input_field.argument.name)
+        for merged_field in merged_type.fields.values():
+            for argument in merged_field.arguments.values():
+                required(argument, merged_type.name, f"{merged_field.name}({argument.name}:)")
         if merged_type.inaccessible:
             continue
         for merged_field in merged_type.fields.values():

@@ -137,6 +137,20 @@ def test_required_input_field_added_is_breaking(tmp_path: Path) -> None:
     assert status == EXIT_BREAKING and "REQUIRED_INPUT_FIELD_ADDED" in out
 
 
+def test_input_field_made_required_is_breaking(tmp_path: Path) -> None:
+    products = PRODUCTS.replace("products(first: Int)", "products(filter: Filter)") + (
+        "input Filter { name: String }\n"
+    )
+    config = write_set(tmp_path, products)
+    run(["--config", str(config)])
+    write_set(tmp_path, products.replace("{ name: String }", "{ name: String! }"))
+    status, out, _ = run(["--config", str(config), "--check"])
+    assert status == EXIT_BREAKING
+    assert (
+        "BREAKING FIELD_CHANGED_KIND: Field Filter.name changed type from String to String!" in out
+    )
+
+
 def test_composition_failure_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     config = write_set(tmp_path)
     run(["--config", str(config)])
