@@ -148,6 +148,12 @@ class SelectionBuild:
         return tuple(out)
 
 
+def _mergeable(a: FetchGroup, b: FetchGroup) -> bool:
+    """A group fed `@requires` inputs keeps exactly its own conditions when merged."""
+    merged = (a.conditions or frozenset()) & (b.conditions or frozenset())
+    return all((g.conditions or frozenset()) == merged for g in (a, b) if g.has_requires)
+
+
 _ids = count()
 
 
@@ -168,6 +174,8 @@ class FetchGroup:
     # Fetches the concrete `__typename` a client asked for where the data so far only has
     # an interface object's name: useful even if it selects nothing else.
     resolves_typename: bool = False
+    # Its representations carry `@requires` inputs (fetched before it, maybe conditionally).
+    has_requires: bool = False
     id: int = field(default_factory=lambda: next(_ids))
 
     @property
@@ -255,11 +263,13 @@ class FetchGraph:
                 other.parents |= group.parents
 
     def _merge_siblings(self) -> None:
-        """Merge groups for the same subgraph and path with the same parents."""
+        """Merge groups for the same subgraph and path with the same parents, unless that
+        would run a `@requires` fetch where its required inputs were not fetched (under a
+        condition the merged fetch no longer has)."""
         changed = True
         while changed:
             changed = False
-            seen: dict[tuple[object, ...], FetchGroup] = {}
+            seen: dict[tuple[object, ...], list[FetchGroup]] = {}
             for group in list(self.groups):
                 key = (
                     group.subgraph,
@@ -267,9 +277,9 @@ class FetchGraph:
                     group.root_type,
                     frozenset(p.id for p in group.parents),
                 )
-                into = seen.get(key)
+                into = next((g for g in seen.get(key, ()) if _mergeable(g, group)), None)
                 if into is None:
-                    seen[key] = group
+                    seen.setdefault(key, []).append(group)
                     continue
                 self._merge(group, into)
                 changed = True
@@ -280,6 +290,7 @@ class FetchGraph:
         into.inputs.merge(group.inputs)
         into.input_rewrites.update(group.input_rewrites)
         into.resolves_typename |= group.resolves_typename
+        into.has_requires |= group.has_requires
         if group.conditions is not None:
             into.note_conditions(tuple(group.conditions))
         self.groups.remove(group)

@@ -554,10 +554,11 @@ class Traversal:
             last = index == len(route) - 1
             extra: tuple[object, ...] = ()
             if last and waits_for is not None:
-                extra = ("requires", frozenset(g.id for g in waits_for))
+                extra = ("requires", frozenset(g.id for g in waits_for), frozenset(conds))
             child = self.fetches.child(current, hop.graph, path, extra=extra)
             if last and waits_for is not None:
                 child.parents |= waits_for - {child}
+                child.has_requires = True
             child.note_conditions(conds)
             inputs = child.inputs.fragment(type_name)
             inputs.add_typename()

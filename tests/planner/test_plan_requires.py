@@ -51,3 +51,15 @@ def test_required_field_local_to_the_parent_is_fetched_there() -> None:
     (_, orders), (_, catalog), (_, _) = fetches(result)
     assert "quantity" in orders.operation
     assert "weight" in catalog.operation
+
+
+def test_conditional_requires_is_not_merged_into_an_unconditional_fetch() -> None:
+    # Merging would send representations without `dims` when $s is false, and an executor
+    # drops representations missing a required field: inStock would be lost with them.
+    query = "query($s: Boolean!) { topProducts { inStock shippingEstimate @include(if: $s) } }"
+    result = plan("shop", query)
+    assert services(result) == ["products", "inventory", "inventory"]
+    text = str(result)
+    assert "dims @include(if: $s) { w }" in text
+    assert "Condition(if: $s)" in text
+    assert_snapshot("requires_conditional_sibling", result)
