@@ -53,6 +53,7 @@ from gateway.executor.rewrites import apply_rewrites
 from gateway.executor.schema_index import EntityKeys, SchemaIndex, entity_keys
 from gateway.executor.shape import FieldMemo, Shaping, condition_variables
 from gateway.planner.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
+from policies.principal import ANONYMOUS, Principal
 
 if TYPE_CHECKING:
     from gateway.supergraph import Supergraph
@@ -76,16 +77,20 @@ class Executor:
         timeout: float = 10.0,
         headers: Mapping[str, str] | None = None,
         entity_keys: EntityKeys | None = None,
+        signing_secret: bytes | None = None,
     ) -> None:
         """`entity_keys` (see `for_supergraph`) lets the executor skip entities whose key
         field is null; without it only missing fields and nulls the API schema forbids
-        make an entity unrepresentable."""
+        make an entity unrepresentable. With `signing_secret`, every subgraph call is
+        signed for the request's principal."""
         self.api_schema = api_schema
         self.index = SchemaIndex(api_schema, entity_keys)
         self.timeout = timeout
         self.passthrough = passthrough
         self._clients = {
-            name: SubgraphClient(name, url, timeout=timeout, headers=headers)
+            name: SubgraphClient(
+                name, url, timeout=timeout, headers=headers, signing_secret=signing_secret
+            )
             for name, url in subgraph_urls.items()
         }
         self._documents: dict[int, _DocumentInfo] = {}
@@ -99,6 +104,7 @@ class Executor:
         timeout: float = 10.0,
         headers: Mapping[str, str] | None = None,
         subgraph_urls: Mapping[str, str] | None = None,
+        signing_secret: bytes | None = None,
     ) -> Executor:
         """An executor for a loaded supergraph: its API schema, subgraph URLs (each one
         replaceable through `subgraph_urls`) and keys."""
@@ -108,6 +114,7 @@ class Executor:
             timeout=timeout,
             headers=headers,
             entity_keys=entity_keys(supergraph.join),
+            signing_secret=signing_secret,
         )
 
     async def execute(
@@ -118,11 +125,12 @@ class Executor:
         variables: dict[str, Any],
         *,
         headers: Mapping[str, str] | None = None,
+        principal: Principal = ANONYMOUS,
     ) -> dict[str, Any]:
         """Run `plan` for the (validated) operation and return `{"data": ...}`, with
         `"errors"` only when there are some. `headers` are added to this request's subgraph
-        calls (e.g. the signed principal); a name or value that could split an HTTP request
-        raises `ValueError` before anything is sent."""
+        calls; a name or value that could split an HTTP request raises `ValueError` before
+        anything is sent. Subgraph calls are signed for `principal` (see `signing_secret`)."""
         header_lines = encode_headers(headers) if headers else b""
         info = self._document_info(document)
         operation = info.operation(operation_name)
@@ -136,7 +144,7 @@ class Executor:
                 else f"This graph does not support {operation.operation.value} operations."
             )
             return {"errors": [gateway_error(ErrorCode.UNKNOWN_OPERATION, message)]}
-        run = _PlanRun(self, operation, info.fragments, variables, header_lines)
+        run = _PlanRun(self, operation, info.fragments, variables, header_lines, principal)
         if plan.node is not None:
             await run.node(plan.node)
         local: dict[str, Any] = {}
@@ -240,8 +248,10 @@ class _PlanRun:
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
         header_lines: bytes,
+        principal: Principal = ANONYMOUS,
     ) -> None:
         self.executor = executor
+        self.principal = principal
         self.index = executor.index
         self.operation = operation
         self.fragments = fragments
@@ -367,6 +377,7 @@ class _PlanRun:
             fetch.operation_name,
             self.header_lines,
             idempotent=fetch.operation_kind == "query",
+            principal=self.principal,
         )
 
     def _forwarded_variables(self, fetch: Fetch) -> dict[str, Any]:

@@ -17,7 +17,15 @@ from typing import Any
 import orjson
 
 from gateway.executor.errors import ErrorCode, GraphQLErrorDict, gateway_error
-from gateway.executor.http import HttpError, HttpPool, HttpResponse, ProtocolError
+from gateway.executor.http import (
+    HttpError,
+    HttpPool,
+    HttpResponse,
+    ProtocolError,
+    encode_headers,
+)
+from policies.principal import ANONYMOUS, Principal
+from policies.signing import sign
 
 _JSON_HEADERS = {
     "content-type": "application/json",
@@ -47,8 +55,12 @@ class SubgraphClient:
         timeout: float,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 100,
+        signing_secret: bytes | None = None,
     ) -> None:
+        """With `signing_secret`, every call is signed for its principal (policies.signing):
+        the subgraphs accept only signed calls."""
         self.name = name
+        self.signing_secret = signing_secret
         self.url = url
         self.timeout = timeout
         self._pool = HttpPool(
@@ -63,18 +75,20 @@ class SubgraphClient:
         header_lines: bytes = b"",
         *,
         idempotent: bool = False,
+        principal: Principal = ANONYMOUS,
     ) -> SubgraphResponse:
         """`header_lines` (from `http.encode_headers`) are added to this call only. An
         `idempotent` call (a query, not a mutation) may be sent twice if a kept-alive
-        connection turns out closed."""
+        connection turns out closed. The signature covers the exact bytes sent."""
         body: dict[str, Any] = {"query": operation, "variables": variables}
         if operation_name:
             body["operationName"] = operation_name
+        content = orjson.dumps(body)
+        if self.signing_secret is not None:
+            header_lines += encode_headers(sign(content, principal, self.signing_secret))
         try:
             async with asyncio.timeout(self.timeout):
-                response = await self._pool.post(
-                    orjson.dumps(body), header_lines, idempotent=idempotent
-                )
+                response = await self._pool.post(content, header_lines, idempotent=idempotent)
         except TimeoutError:
             return self._failed(
                 ErrorCode.SUBGRAPH_TIMEOUT,
