@@ -67,6 +67,14 @@ FEDERATION_DIRECTIVES = frozenset(
         "listSize",
     }
 )
+# Federation directives this composer refuses rather than drop silently (what to do instead).
+_UNSUPPORTED = {
+    "authenticated": "express access rules as PartnerGraph visibility policies",
+    "requiresScopes": "express access rules as PartnerGraph visibility policies",
+    "policy": "express access rules as PartnerGraph visibility policies",
+    "context": "pass the value as an argument, or resolve it with @requires",
+    "fromContext": "pass the value as an argument, or resolve it with @requires",
+}
 # Built-in directives kept on the supergraph elements as they are.
 PASSTHROUGH = frozenset({"deprecated", "specifiedBy", "oneOf"})
 _MACHINERY_TYPES = frozenset({"_Service", "_Any", "_Entity", "_FieldSet", "FieldSet"})
@@ -408,7 +416,15 @@ class _Reader:
                 elif local not in self.directive_definitions:
                     self.unknown_directive(local, type_name, element)
                 continue
-            if canonical == "key":
+            if canonical in _UNSUPPORTED:
+                self.error(
+                    "UNSUPPORTED_FEATURE",
+                    f"@{local} is not supported by this composer",
+                    _UNSUPPORTED[canonical],
+                    type_name,
+                    element,
+                )
+            elif canonical == "key":
                 found.keys.append(
                     KeySpec(str(args.get("fields", "")), bool(args.get("resolvable", True)))
                 )
