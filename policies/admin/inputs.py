@@ -1,7 +1,7 @@
 """The admin API's input types, and how they become policy data.
 
 A `RuleInput` becomes the external rule shape (`Rule.to_dict`'s keys) and is read by
-`rules_from_dicts`, so the API accepts exactly what YAML files and the store accept, with the
+`Rule.from_dict`, so the API accepts exactly what YAML files and the store accept, with the
 same INVALID_POLICY problems. A `PrincipalInput` becomes a `Principal` through the same claim
 checks as a token (`principal_from_claims`); a principal that is not anonymous counts as
 signed in.
@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from graphql import GraphQLSchema
 from strawberry.scalars import JSON
 
 from policies.admin.types import EffectValue
 from policies.auth.claims import ClaimError, principal_from_claims
-from policies.errors import PolicyError, PolicyErrorCode
-from policies.model import Rule, rules_from_dicts
+from policies.check import check_rules
+from policies.errors import PolicyError, PolicyErrorCode, Problem, invalid_policy
+from policies.model import Rule
 from policies.principal import ANONYMOUS, AuthMethod, Principal
 
 PREVIEW_SUBJECT = "preview"
@@ -76,9 +78,20 @@ class RuleInput:
         return data
 
 
-def read_rules(inputs: list[RuleInput]) -> list[Rule]:
-    """The rules; one INVALID_POLICY error naming every bad one."""
-    return rules_from_dicts([rule.to_dict() for rule in inputs])
+def read_rules(inputs: list[RuleInput], schema: GraphQLSchema) -> list[Rule]:
+    """The rules, checked against the API schema; one INVALID_POLICY error naming every
+    problem of every rule (shape and schema alike), so a console shows them all at once."""
+    rules: list[Rule] = []
+    problems: list[Problem] = []
+    for item in inputs:
+        try:
+            rules.append(Rule.from_dict(item.to_dict()))
+        except PolicyError as exc:
+            problems += exc.problems
+    problems += check_rules(rules, schema)
+    if problems:
+        raise invalid_policy(problems)
+    return rules
 
 
 @strawberry.input(description="A caller to explain or preview for (not a credential).")

@@ -20,12 +20,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 
 import strawberry
-from graphql import GraphQLSchema
+from graphql import GraphQLError, GraphQLSchema
 from strawberry.scalars import JSON
+from strawberry.types import ExecutionContext
 
 from policies.admin.access import RequireAdmin
 from policies.admin.decisions import check_coordinate, decide, decision_matrix, schema_tree
-from policies.admin.errors import AdminErrors
+from policies.admin.errors import AdminErrors, is_unexpected
 from policies.admin.inputs import AuditFilter, PrincipalInput, RuleInput, read_rules
 from policies.admin.preview import PreviewGateway, preview
 from policies.admin.types import (
@@ -191,7 +192,7 @@ class Mutation:
     async def create_rule(
         self, info: Info, rule: RuleInput, reason: str, expected_version: int
     ) -> PolicySetInfo:
-        (new_rule,) = read_rules([rule])
+        (new_rule,) = read_rules([rule], _api_schema(info.context))
         context = info.context
         return await _committed(
             context,
@@ -204,7 +205,7 @@ class Mutation:
     async def update_rule(
         self, info: Info, rule: RuleInput, reason: str, expected_version: int
     ) -> PolicySetInfo:
-        (new_rule,) = read_rules([rule])
+        (new_rule,) = read_rules([rule], _api_schema(info.context))
         context = info.context
         return await _committed(
             context,
@@ -244,7 +245,7 @@ class Mutation:
     async def import_rules(
         self, info: Info, rules: list[RuleInput], reason: str, expected_version: int
     ) -> PolicySetInfo:
-        new_rules: list[Rule] = read_rules(rules)
+        new_rules: list[Rule] = read_rules(rules, _api_schema(info.context))
         context = info.context
         return await _committed(
             context,
@@ -254,6 +255,17 @@ class Mutation:
         )
 
 
+class AdminSchema(strawberry.Schema):
+    """Logs only unexpected errors: a refused edit is an answer, not a fault."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [error for error in errors if is_unexpected(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_admin_schema() -> strawberry.Schema:
     """The admin schema; execute it with an `AdminContext` as the context."""
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=[RequireAdmin, AdminErrors])
+    return AdminSchema(query=Query, mutation=Mutation, extensions=[RequireAdmin, AdminErrors])
