@@ -91,6 +91,8 @@ class QueryGraph:
             return names
         meta = self.meta(type_name)
         if meta.kind == "union":
+            if not meta.members:
+                return names  # join v0.2 records no union members: all of them, everywhere
             members = meta.members.get(graph, frozenset())
             return [n for n in names if n in members]
         return [n for n in names if type_name in self.meta(n).implements.get(graph, frozenset())]

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from graphql import parse, validate
 from planner_support import HERE, fetches, plan, supergraph
 
+from gateway.planner import QueryPlanner
 from gateway.supergraph import Supergraph, SupergraphError
+
+
+def planner_for(sdl: str) -> QueryPlanner:
+    return QueryPlanner(Supergraph.from_sdl(sdl))
+
 
 SHOP = (HERE / "supergraphs" / "shop.graphql").read_text()
 
@@ -152,3 +160,11 @@ def test_subgraph_schema_is_recovered_from_the_join_metadata() -> None:
     assert "minutes" not in str(books.get_type("Book").fields)  # type: ignore[union-attr]
     with pytest.raises(SupergraphError, match="unknown subgraph 'nope'"):
         supergraph("media").subgraph_schema("nope")
+
+
+def test_join_v02_union_without_member_records_keeps_all_members() -> None:
+    sdl = (HERE / "supergraphs" / "media.graphql").read_text()
+    sdl = sdl.replace("join/v0.5", "join/v0.2")
+    sdl = re.sub(r" @join__unionMember\([^)]*\)", "", sdl)
+    result = planner_for(sdl).plan(parse('{ search(text: "x") { ... on Movie { minutes } } }'))
+    assert [fetch.service for _, fetch in fetches(result)] == ["search", "movies"]
