@@ -18,18 +18,35 @@ from typing import Any
 from strawberry.types.graphql import OperationType
 
 from gateway.config import ConfigError, GatewayConfig
+from gateway.enforcement import Visibility
+from gateway.enforcement.visibility import Policies
 from gateway.executor import Executor
 from gateway.planner import QueryPlanner
 from gateway.planner.plan import QueryPlan
 from gateway.server.operations import OperationPipeline, response_body
 from gateway.server.schema import GatewaySchema
 from gateway.supergraph import Supergraph, SupergraphError
+from policies.auth import Authenticator
+from policies.principal import ANONYMOUS, Principal
 
 _EXECUTABLE = (OperationType.QUERY, OperationType.MUTATION)
 
 
 class Gateway:
-    def __init__(self, supergraph: Supergraph, config: GatewayConfig | None = None) -> None:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        config: GatewayConfig | None = None,
+        *,
+        policies: Policies = None,
+        authenticator: Authenticator | None = None,
+        signing_secret: bytes | None = None,
+    ) -> None:
+        """`policies` decides what each caller sees: a `PolicyWatcher` (serve/dev), a fixed
+        `PolicySet`, or `UNRESTRICTED` (tools and tests not about visibility); None means
+        no policy is loaded, so everything is denied (fail closed). `authenticator` turns
+        HTTP credentials into principals (without it, a request with credentials is refused).
+        `signing_secret` signs every subgraph call (`policies.signing`)."""
         self.supergraph = supergraph
         self.config = config or GatewayConfig()
         unknown = sorted(set(self.config.subgraph_urls) - set(supergraph.subgraph_urls))
@@ -43,30 +60,39 @@ class Gateway:
             supergraph,
             timeout=self.config.subgraph_timeout,
             subgraph_urls=self.config.subgraph_urls,
+            signing_secret=signing_secret,
         )
+        self.visibility = Visibility(policies, supergraph.api_schema)
+        self.authenticator = authenticator
         self._pipeline = OperationPipeline(
             supergraph.api_schema,
             QueryPlanner(supergraph),
             self._executor,
             self.config.limits,
             self.config.operation_cache_size,
+            self.visibility,
         )
         self.schema = GatewaySchema(supergraph.api_schema, supergraph.api_sdl, self._pipeline)
         self._closed = False
 
     @classmethod
-    def from_sdl(cls, supergraph_sdl: str, config: GatewayConfig | None = None) -> Gateway:
-        """Raises `SupergraphError` for an SDL the gateway cannot serve."""
-        return cls(Supergraph.from_sdl(supergraph_sdl), config)
+    def from_sdl(
+        cls, supergraph_sdl: str, config: GatewayConfig | None = None, **options: Any
+    ) -> Gateway:
+        """Raises `SupergraphError` for an SDL the gateway cannot serve. `options` are the
+        constructor's keyword arguments."""
+        return cls(Supergraph.from_sdl(supergraph_sdl), config, **options)
 
     @classmethod
-    def from_file(cls, path: str | Path, config: GatewayConfig | None = None) -> Gateway:
+    def from_file(
+        cls, path: str | Path, config: GatewayConfig | None = None, **options: Any
+    ) -> Gateway:
         """Raises `SupergraphError` for a missing, unreadable or unusable file."""
         try:
             sdl = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise SupergraphError(f"cannot read the supergraph file {str(path)!r}: {exc}") from exc
-        return cls.from_sdl(sdl, config)
+        return cls.from_sdl(sdl, config, **options)
 
     @property
     def ready(self) -> bool:
@@ -78,12 +104,16 @@ class Gateway:
         query: str,
         variables: dict[str, Any] | None = None,
         operation_name: str | None = None,
+        *,
+        principal: Principal = ANONYMOUS,
     ) -> dict[str, Any]:
-        """The GraphQL response (`data`, `errors`) for one query or mutation. Never raises
-        for bad input: it becomes an error with an `extensions.code`."""
+        """The GraphQL response (`data`, `errors`) for one query or mutation, as `principal`
+        may see it. Never raises for bad input: it becomes an error with an
+        `extensions.code`."""
         result = await self.schema.execute(
             query,
             variable_values=variables,
+            context_value={"principal": principal},
             operation_name=operation_name,
             allowed_operation_types=_EXECUTABLE,
         )

@@ -18,6 +18,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.server.errors import RequestErrorCode, ResponseError, error_code
 from gateway.server.operations import OperationPipeline, PreparedOperation
+from policies.principal import ANONYMOUS, Principal
 
 INTERNAL_ERROR_MESSAGE = "Internal server error."
 
@@ -40,8 +41,13 @@ class RunPipeline(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         assert self.prepared is not None
+        errors = list(self.prepared.errors)
+        if errors and self.prepared.document is not None:
+            # Messages as the caller's own schema gives them: no hidden name suggested.
+            principal = context_principal(self.execution_context.context)
+            errors = self.pipeline.caller_errors(self.prepared.document, errors, principal)
         # Non-None stops Strawberry from validating again.
-        self.execution_context.pre_execution_errors = list(self.prepared.errors)
+        self.execution_context.pre_execution_errors = errors
         yield
 
     async def on_execute(self) -> AsyncIterator[None]:
@@ -51,9 +57,18 @@ class RunPipeline(SchemaExtension):
         if context.operation_type is not OperationType.SUBSCRIPTION:
             assert context.graphql_document is not None
             context.result = await self.pipeline.execute(
-                context.graphql_document, context.operation_name, context.variables
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+                context_principal(context.context),
             )
         yield
+
+
+def context_principal(context: object) -> Principal:
+    """The principal the transport authenticated (`context["principal"]`), else anonymous."""
+    principal = context.get("principal") if isinstance(context, dict) else None
+    return principal if isinstance(principal, Principal) else ANONYMOUS
 
 
 def is_safe_to_show(error: GraphQLError) -> bool:

@@ -33,6 +33,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
 from gateway.config import Limits
+from gateway.enforcement import (
+    Visibility,
+    finish_response,
+    prepare_operation,
+    view_validation_errors,
+)
 from gateway.planner.errors import PlanningError
 from gateway.planner.plan import QueryPlan
 from gateway.server.errors import (
@@ -42,6 +48,7 @@ from gateway.server.errors import (
     with_code,
 )
 from gateway.server.limits import count_tokens, limits_rule
+from policies.principal import ANONYMOUS, Principal
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +57,9 @@ _MAX_VARIABLE_ERRORS = 20
 
 
 class Planner(Protocol):
-    def plan(self, document: DocumentNode, operation_name: str | None) -> QueryPlan: ...
+    def plan(
+        self, document: DocumentNode, operation_name: str | None, *, view_key: str = ""
+    ) -> QueryPlan: ...
 
 
 class PlanExecutor(Protocol):
@@ -60,6 +69,8 @@ class PlanExecutor(Protocol):
         document: DocumentNode,
         operation_name: str | None,
         variables: dict[str, Any],
+        *,
+        principal: Principal = ANONYMOUS,
     ) -> dict[str, Any]: ...
 
 
@@ -88,8 +99,11 @@ class OperationPipeline:
         executor: PlanExecutor,
         limits: Limits,
         cache_size: int,
+        visibility: Visibility | None = None,
     ) -> None:
+        """`visibility` enforces the caller's policy view on every operation (None: none)."""
         self.api_schema = api_schema
+        self.visibility = visibility
         self.planner = planner
         self.executor = executor
         self.limits = limits
@@ -120,6 +134,17 @@ class OperationPipeline:
             positions=error.positions,
             extensions={"code": str(RequestErrorCode.GRAPHQL_PARSE_FAILED)},
         )
+
+    def caller_errors(
+        self, document: DocumentNode, errors: list[GraphQLError], principal: Principal
+    ) -> list[GraphQLError]:
+        """Validation errors for a document the API schema refused, as the caller may see
+        them (validated against its own schema, so no message names a hidden field)."""
+        if self.visibility is None or not self.visibility.enforced:
+            return errors
+        view = self.visibility.view(principal)
+        found = view_validation_errors(view, self.api_schema, document, self.rules, errors)
+        return [with_code(e, RequestErrorCode.GRAPHQL_VALIDATION_FAILED) for e in found]
 
     def needs_operation_name(self, query: str) -> bool:
         """True when `query` parses into several operations, so a request must name one.
@@ -152,9 +177,11 @@ class OperationPipeline:
         document: DocumentNode,
         operation_name: str | None,
         variables: dict[str, Any] | None,
+        principal: Principal = ANONYMOUS,
     ) -> ExecutionResult:
-        """Run a validated document. Never raises: an unexpected failure is logged and
-        returned as an uncoded error, which error masking turns into INTERNAL_SERVER_ERROR."""
+        """Run a validated document for `principal`, through its policy view. Never raises:
+        an unexpected failure is logged and returned as an uncoded error, which error
+        masking turns into INTERNAL_SERVER_ERROR."""
         try:
             operation = self.operation(document, operation_name)
             coerced = get_variable_values(
@@ -166,12 +193,9 @@ class OperationPipeline:
             if isinstance(coerced, list):
                 errors = [with_code(e, RequestErrorCode.BAD_USER_INPUT) for e in coerced]
                 return PreExecutionError(data=None, errors=errors)
-            try:
-                plan = self.planner.plan(document, operation_name)
-            except PlanningError as error:
-                logger.error("cannot plan operation %r: %s", operation_name, error.message)
-                return ExecutionResult(data=None, errors=[planning_error(error)])
-            response = await self.executor.execute(plan, document, operation_name, coerced.coerced)
+            response = await self._run(document, operation_name, coerced.coerced, principal)
+            if isinstance(response, ExecutionResult):
+                return response
         except RequestError as error:
             return PreExecutionError(data=None, errors=error.errors)
         except Exception as error:
@@ -183,6 +207,43 @@ class OperationPipeline:
             data=response.get("data"),
             errors=[ResponseError(e) for e in response.get("errors") or ()] or None,
         )
+
+    async def _run(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any],
+        principal: Principal,
+    ) -> dict[str, Any] | ExecutionResult:
+        """Plan and execute; with a view, the filtered operation, then the result pass."""
+        visibility = self.visibility
+        if visibility is None or not visibility.enforced:
+            plan = self._plan(document, operation_name, "")
+            if isinstance(plan, ExecutionResult):
+                return plan
+            return await self.executor.execute(
+                plan, document, operation_name, variables, principal=principal
+            )
+        view = visibility.view(principal)
+        prepared = prepare_operation(document, operation_name, view, self.api_schema)
+        response: dict[str, Any] = {"data": {}}
+        if not prepared.empty:
+            plan = self._plan(prepared.document, operation_name, view.plan_key)
+            if isinstance(plan, ExecutionResult):
+                return plan
+            response = await self.executor.execute(
+                plan, prepared.document, operation_name, variables, principal=principal
+            )
+        return finish_response(prepared, view, response, variables)
+
+    def _plan(
+        self, document: DocumentNode, operation_name: str | None, view_key: str
+    ) -> QueryPlan | ExecutionResult:
+        try:
+            return self.planner.plan(document, operation_name, view_key=view_key)
+        except PlanningError as error:
+            logger.error("cannot plan operation %r: %s", operation_name, error.message)
+            return ExecutionResult(data=None, errors=[planning_error(error)])
 
 
 def unknown_operation_error(operation_name: str | None) -> GraphQLError:

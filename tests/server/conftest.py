@@ -14,6 +14,7 @@ import pytest
 from serving_support import supergraph_sdl
 
 from gateway.config import GatewayConfig
+from gateway.enforcement import UNRESTRICTED
 from gateway.gateway import Gateway
 from gateway.server import create_app
 
@@ -34,13 +35,13 @@ async def shared_gateways() -> AsyncIterator[dict[GatewayConfig, Gateway]]:
 @pytest.fixture
 def gateway(config: GatewayConfig, shared_gateways: dict[GatewayConfig, Gateway]) -> Gateway:
     if config not in shared_gateways:
-        shared_gateways[config] = Gateway.from_sdl(supergraph_sdl(), config)
+        shared_gateways[config] = Gateway.from_sdl(supergraph_sdl(), config, policies=UNRESTRICTED)
     return shared_gateways[config]
 
 
 @pytest.fixture
 async def fresh_gateway(config: GatewayConfig) -> AsyncIterator[Gateway]:
-    gateway = Gateway.from_sdl(supergraph_sdl(), config)
+    gateway = Gateway.from_sdl(supergraph_sdl(), config, policies=UNRESTRICTED)
     yield gateway
     await gateway.aclose()
 

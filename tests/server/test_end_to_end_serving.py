@@ -18,6 +18,7 @@ import pytest
 from serving_subgraphs import Subgraph, serving, subgraphs_served
 from serving_support import GRAPHQL_RESPONSE_JSON, codes, supergraph_sdl
 
+from gateway.enforcement import UNRESTRICTED
 from gateway.gateway import Gateway
 from gateway.server import create_app
 
@@ -33,7 +34,7 @@ class Ecosystem:
 @pytest.fixture
 async def ecosystem() -> AsyncIterator[Ecosystem]:
     async with subgraphs_served() as (deals, partners):
-        gateway = Gateway.from_sdl(supergraph_sdl(deals.url, partners.url))
+        gateway = Gateway.from_sdl(supergraph_sdl(deals.url, partners.url), policies=UNRESTRICTED)
         async with (
             serving(create_app(gateway)) as url,
             httpx.AsyncClient(base_url=url) as client,

@@ -84,7 +84,12 @@ class FailingExecutor:
     reach a client."""
 
     async def execute(
-        self, plan: QueryPlan, document: DocumentNode, name: str | None, variables: dict[str, Any]
+        self,
+        plan: QueryPlan,
+        document: DocumentNode,
+        name: str | None,
+        variables: dict[str, Any],
+        **options: Any,
     ) -> dict[str, Any]:
         raise RuntimeError(f"cannot connect to {SECRET}")
 
@@ -93,7 +98,12 @@ class ErrorExecutor:
     """An executor answering with an uncoded subgraph error, as the real one passes them."""
 
     async def execute(
-        self, plan: QueryPlan, document: DocumentNode, name: str | None, variables: dict[str, Any]
+        self,
+        plan: QueryPlan,
+        document: DocumentNode,
+        name: str | None,
+        variables: dict[str, Any],
+        **options: Any,
     ) -> dict[str, Any]:
         return {"data": {"deals": None}, "errors": [{"message": "deal store is busy"}]}
 

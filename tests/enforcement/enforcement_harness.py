@@ -1,0 +1,246 @@
+"""A small federated graph, served for real, for the visibility tests.
+
+Two subgraphs (graphql-core schemas over HTTP on free 127.0.0.1 ports, recording every
+request body): `deals` owns deals, notes, the `Node` interface and the `SearchResult`
+union, and mutations; `partners` owns partners, reached from a deal by an entity jump
+(`Deal.partner` -> `Partner.region`, `Partner.score`). Composed by the project's own composer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import uvicorn
+from graphql import GraphQLSchema, build_schema, graphql
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gateway.composition import SubgraphSource, compose
+from gateway.config import GatewayConfig
+from gateway.enforcement.visibility import Policies
+from gateway.gateway import Gateway
+from policies.model import PolicySet, rules_from_dicts
+from policies.principal import AuthMethod, Principal
+from policies.signing import SignatureError, verify
+
+LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])\n'
+
+DEALS_TYPES = """
+type Query {
+  deals: [Deal!]!
+  deal(id: ID!): Deal
+  dealStrict(id: ID!): Deal!
+  node(id: ID!): Node
+  search: [SearchResult!]!
+}
+type Mutation { registerDeal(title: String!): Deal  deleteDeal(id: ID!): Boolean }
+interface Node { id: ID! }
+union SearchResult = Deal | Note
+type Note implements Node { id: ID! text: String! secret: String }
+"""
+DEALS_FED = (
+    LINK
+    + DEALS_TYPES
+    + """
+type Deal implements Node @key(fields: "id") {
+  id: ID! title: String! amount: Int margin: Int! stage: String partner: Partner! note: Note
+}
+type Partner @key(fields: "id", resolvable: false) { id: ID! }
+"""
+)
+DEALS_PLAIN = (
+    DEALS_TYPES
+    + """
+type Deal implements Node {
+  id: ID! title: String! amount: Int margin: Int! stage: String partner: Partner! note: Note
+}
+type Partner { id: ID! }
+"""
+)
+PARTNERS_FED = (
+    LINK
+    + """
+type Query { partners: [Partner!]! }
+type Partner @key(fields: "id") { id: ID! name: String! region: String! score: Int }
+"""
+)
+PARTNERS_PLAIN = """
+scalar _Any
+union _Entity = Partner
+type Query { partners: [Partner!]! _entities(representations: [_Any!]!): [_Entity]! }
+type Partner { id: ID! name: String! region: String! score: Int }
+"""
+
+NOTES = {"n1": {"__typename": "Note", "id": "n1", "text": "call back", "secret": "SECRET-NOTE"}}
+DEALS = [
+    {"__typename": "Deal", "id": "d1", "title": "Fleet", "amount": 120, "margin": 31,
+     "stage": "OPEN", "partner": {"id": "p1"}, "note": NOTES["n1"]},
+    {"__typename": "Deal", "id": "d2", "title": "Edge", "amount": 80, "margin": 47,
+     "stage": "WON", "partner": {"id": "p2"}, "note": None},
+    {"__typename": "Deal", "id": "d3", "title": "Core", "amount": 300, "margin": 59,
+     "stage": "LOST", "partner": {"id": "p1"}, "note": None},
+]  # fmt: skip
+PARTNERS = {
+    "p1": {"id": "p1", "name": "Acme", "region": "EU", "score": 7001},
+    "p2": {"id": "p2", "name": "Globex", "region": "US", "score": 7002},
+}
+
+
+def _find(items: list[dict[str, Any]], id_: str) -> dict[str, Any] | None:
+    return next((item for item in items if item["id"] == id_), None)
+
+
+def _deals_root() -> dict[str, Any]:
+    return {
+        "deals": lambda _info: DEALS,
+        "deal": lambda _info, id: _find(DEALS, id),
+        "dealStrict": lambda _info, id: _find(DEALS, id),
+        "node": lambda _info, id: _find(DEALS, id) or NOTES.get(id),
+        "search": lambda _info: [*DEALS, *NOTES.values()],
+    }
+
+
+def _type_resolver(value: Any, *_: Any) -> str:
+    return str(value["__typename"])
+
+
+@dataclass
+class ServedSubgraph:
+    name: str
+    schema: GraphQLSchema
+    root: dict[str, Any]
+    secret: bytes | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    @property
+    def queries(self) -> str:
+        """Every operation text this subgraph received, joined (for "never sent" checks)."""
+        return "\n".join(str(r.get("query")) for r in self.requests)
+
+    async def handle(self, request: Request) -> Response:
+        raw = await request.body()
+        if self.secret is not None:
+            try:
+                verify(raw, request.headers, self.secret)
+            except SignatureError as exc:
+                return JSONResponse({"errors": [exc.to_graphql_error()]}, 401)
+        body = orjson.loads(raw)
+        self.requests.append(body)
+        root = dict(self.root)
+        result = await graphql(
+            self.schema,
+            body["query"],
+            root_value=root,
+            variable_values=body.get("variables"),
+            operation_name=body.get("operationName"),
+        )
+        return Response(orjson.dumps(result.formatted), media_type="application/json")
+
+
+def deals_subgraph(secret: bytes | None = None) -> ServedSubgraph:
+    schema = build_schema(DEALS_PLAIN)
+    for name in ("Node", "SearchResult"):
+        schema.type_map[name].resolve_type = _type_resolver  # type: ignore[union-attr]
+    root = _deals_root()
+    root["registerDeal"] = lambda _info, title: {**DEALS[0], "id": "d9", "title": title}
+    root["deleteDeal"] = lambda _info, id: True
+    return ServedSubgraph("deals", schema, root, secret)
+
+
+def partners_subgraph(secret: bytes | None = None) -> ServedSubgraph:
+    schema = build_schema(PARTNERS_PLAIN)
+    schema.type_map["_Entity"].resolve_type = lambda *_: "Partner"  # type: ignore[union-attr]
+
+    def entities(_info: Any, representations: list[dict[str, Any]]) -> list[Any]:
+        return [PARTNERS.get(r.get("id", "")) for r in representations]
+
+    root = {"partners": lambda _info: list(PARTNERS.values()), "_entities": entities}
+    return ServedSubgraph("partners", schema, root, secret)
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@asynccontextmanager
+async def serve_subgraphs(*subgraphs: ServedSubgraph) -> AsyncIterator[None]:
+    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+    try:
+        for subgraph in subgraphs:
+            sock = free_socket()
+            app = Starlette(routes=[Route("/graphql", subgraph.handle, methods=["POST"])])
+            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+            task = asyncio.create_task(server.serve(sockets=[sock]))
+            servers.append((server, task))
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.01)
+            subgraph.url = f"http://127.0.0.1:{sock.getsockname()[1]}/graphql"
+        yield
+    finally:
+        for server, _ in servers:
+            server.should_exit = True
+        await asyncio.gather(*(task for _, task in servers), return_exceptions=True)
+
+
+def supergraph_sdl() -> str:
+    composition = compose(
+        [
+            SubgraphSource("deals", "http://deals.invalid/graphql", DEALS_FED),
+            SubgraphSource("partners", "http://partners.invalid/graphql", PARTNERS_FED),
+        ]
+    )
+    return composition.supergraph_sdl
+
+
+def policy_set(*rules: dict[str, Any], version: int = 1) -> PolicySet:
+    return PolicySet(version=version, rules=tuple(rules_from_dicts(list(rules))))
+
+
+def reseller(partner_id: str = "p1", regions: tuple[str, ...] = ("EU",)) -> Principal:
+    return Principal(
+        subject=f"user-{partner_id}",
+        partner_id=partner_id,
+        partner_kind="RESELLER",
+        tier="GOLD",
+        regions=regions,
+        roles=("sales",),
+        auth_method=AuthMethod.JWT,
+    )
+
+
+@dataclass
+class Graph:
+    deals: ServedSubgraph
+    partners: ServedSubgraph
+    sdl: str
+
+    def gateway(self, policies: Policies, **options: Any) -> Gateway:
+        config = GatewayConfig(
+            subgraph_urls={"deals": self.deals.url, "partners": self.partners.url}
+        )
+        return Gateway.from_sdl(self.sdl, config, policies=policies, **options)
+
+    @property
+    def sent(self) -> str:
+        return self.deals.queries + "\n" + self.partners.queries
+
+
+@asynccontextmanager
+async def served_graph(secret: bytes | None = None) -> AsyncIterator[Graph]:
+    graph = Graph(deals_subgraph(secret), partners_subgraph(secret), supergraph_sdl())
+    async with serve_subgraphs(graph.deals, graph.partners):
+        yield graph
