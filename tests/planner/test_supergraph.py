@@ -165,6 +165,6 @@ def test_subgraph_schema_is_recovered_from_the_join_metadata() -> None:
 def test_join_v02_union_without_member_records_keeps_all_members() -> None:
     sdl = (HERE / "supergraphs" / "media.graphql").read_text()
     sdl = sdl.replace("join/v0.5", "join/v0.2")
-    sdl = re.sub(r" @join__unionMember\([^)]*\)", "", sdl)
+    sdl = re.sub(r' @join__unionMember\(graph: \w+, member: "\w+"\)', "", sdl)
     result = planner_for(sdl).plan(parse('{ search(text: "x") { ... on Movie { minutes } } }'))
     assert [fetch.service for _, fetch in fetches(result)] == ["search", "movies"]
