@@ -25,9 +25,11 @@ from gateway.planner import QueryPlanner
 from gateway.planner.plan import QueryPlan
 from gateway.server.operations import OperationPipeline, response_body
 from gateway.server.schema import GatewaySchema
+from gateway.subscriptions import SubscriptionLimits, SubscriptionService, with_subscriptions
 from gateway.supergraph import Supergraph, SupergraphError
 from policies.auth import Authenticator
 from policies.principal import ANONYMOUS, Principal
+from resolvers.stream import EventStream
 
 _EXECUTABLE = (OperationType.QUERY, OperationType.MUTATION)
 
@@ -38,11 +40,17 @@ class Gateway:
         supergraph: Supergraph,
         config: GatewayConfig | None = None,
         *,
+        events: EventStream | None = None,
+        subscription_limits: SubscriptionLimits | None = None,
         policies: Policies = None,
         authenticator: Authenticator | None = None,
         signing_secret: bytes | None = None,
     ) -> None:
-        """`policies` decides what each caller sees: a `PolicyWatcher` (serve/dev), a fixed
+        """With `events` (the change-event stream), the gateway also serves the live
+        `Subscription` fields the supergraph's types allow (`gateway.subscriptions`), within
+        `subscription_limits`.
+
+        `policies` decides what each caller sees: a `PolicyWatcher` (serve/dev), a fixed
         `PolicySet`, or `UNRESTRICTED` (tools and tests not about visibility); None means
         no policy is loaded, so everything is denied (fail closed). `authenticator` turns
         HTTP credentials into principals (without it, a request with credentials is refused).
@@ -56,23 +64,40 @@ class Gateway:
                 f"subgraph_urls names subgraphs the supergraph does not have: "
                 f"{', '.join(unknown)} (it has {known})"
             )
+        api_schema, api_sdl = supergraph.api_schema, supergraph.api_sdl
+        if events is not None:
+            api_schema, api_sdl = with_subscriptions(api_schema, api_sdl)
         self._executor = Executor.for_supergraph(
             supergraph,
             timeout=self.config.subgraph_timeout,
             subgraph_urls=self.config.subgraph_urls,
             signing_secret=signing_secret,
         )
-        self.visibility = Visibility(policies, supergraph.api_schema)
+        self.visibility = Visibility(policies, api_schema)
         self.authenticator = authenticator
+        planner = QueryPlanner(supergraph)
         self._pipeline = OperationPipeline(
-            supergraph.api_schema,
-            QueryPlanner(supergraph),
+            api_schema,
+            planner,
             self._executor,
             self.config.limits,
             self.config.operation_cache_size,
             self.visibility,
         )
-        self.schema = GatewaySchema(supergraph.api_schema, supergraph.api_sdl, self._pipeline)
+        self.schema = GatewaySchema(api_schema, api_sdl, self._pipeline)
+        self.subscriptions: SubscriptionService | None = None
+        self.subscription_limits = subscription_limits or SubscriptionLimits()
+        if events is not None:
+            self.subscriptions = SubscriptionService(
+                events,
+                self._pipeline,
+                planner,
+                self._executor,
+                api_schema,
+                visibility=self.visibility,
+                limits=self.subscription_limits,
+            )
+            self.schema.subscriptions = self.subscriptions
         self._closed = False
 
     @classmethod
@@ -127,4 +152,6 @@ class Gateway:
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True
+            if self.subscriptions is not None:
+                await self.subscriptions.aclose()
             await self._executor.aclose()

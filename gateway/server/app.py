@@ -1,4 +1,5 @@
-"""The gateway's Starlette application: `/graphql`, `/healthz`, `/readyz`."""
+"""The gateway's Starlette application: `/graphql` (HTTP and WebSocket), `/healthz`,
+`/readyz`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway.config import GatewayConfig
 from gateway.server.body_limit import BodyLimitMiddleware
@@ -32,9 +33,14 @@ def create_app(gateway: Gateway, config: GatewayConfig | None = None) -> Starlet
         yield
         await gateway.aclose()
 
-    view = GatewayGraphQLView(gateway.schema, graphiql=config.graphiql)
+    view = GatewayGraphQLView(
+        gateway.schema,
+        graphiql=config.graphiql,
+        authenticator=gateway.authenticator,
+        subscription_limits=gateway.subscription_limits,
+    )
     return Starlette(
-        routes=[*health_routes(gateway), Route("/graphql", view)],
+        routes=[*health_routes(gateway), Route("/graphql", view), WebSocketRoute("/graphql", view)],
         middleware=[Middleware(BodyLimitMiddleware, max_bytes=config.limits.max_body_bytes)],
         lifespan=lifespan,
     )

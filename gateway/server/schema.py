@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLSchema
@@ -28,6 +28,11 @@ from strawberry.types.graphql import OperationType
 from gateway.server.errors import RequestErrorCode, coded_error
 from gateway.server.extensions import gateway_extensions, is_safe_to_show
 from gateway.server.operations import OperationPipeline, unknown_operation_error
+
+if TYPE_CHECKING:
+    from strawberry.schema.schema import StreamResult
+
+    from gateway.subscriptions.service import SubscriptionService
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +65,8 @@ class GatewaySchema(strawberry.Schema):
         self._schema = api_schema
         self._api_sdl = api_sdl
         self.pipeline = pipeline
+        # Serves subscriptions on every streaming transport (set by `Gateway`).
+        self.subscriptions: SubscriptionService | None = None
 
     def as_str(self) -> str:
         return self._api_sdl
@@ -100,6 +107,50 @@ class GatewaySchema(strawberry.Schema):
                 RequestErrorCode.OPERATION_NOT_ALLOWED, _NOT_ALLOWED[exc.operation_type]
             )
         return PreExecutionError(data=None, errors=[error])
+
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        """Subscriptions go to the `SubscriptionService` (graphql-core never runs them);
+        anything else streams as Strawberry does."""
+        from gateway.subscriptions.transport import (
+            is_subscription,
+            last_event_id,
+            subscription_principal,
+        )
+
+        allowed = allowed_operation_types is None or (
+            OperationType.SUBSCRIPTION in set(allowed_operation_types)
+        )
+        if (
+            self.subscriptions is not None
+            and query
+            and allowed
+            and is_subscription(self.pipeline, query, operation_name)
+        ):
+            return self.subscriptions.stream(
+                query,
+                variable_values,
+                operation_name,
+                last_event_id(operation_extensions, context_value),
+                subscription_principal(context_value),
+            )
+        return await super().stream(
+            query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            operation_extensions=operation_extensions,
+            allowed_operation_types=allowed_operation_types,
+        )
 
     def process_errors(
         self,

@@ -23,16 +23,32 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from gateway.server.errors import RequestErrorCode, coded_error, error_code
 from gateway.server.operations import response_body
+from gateway.subscriptions.limits import SubscriptionLimits
+from gateway.subscriptions.transport import (
+    PRINCIPAL,
+    EventIdSSETransport,
+    GatewayTransportWSHandler,
+    websocket_principal,
+)
+from policies.auth import Authenticator
+from policies.auth.errors import AuthError, AuthReason, unauthenticated
+from policies.auth.request import API_KEY, AUTHORIZATION
+from policies.principal import ANONYMOUS, Principal
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -55,6 +71,14 @@ class GraphQLHTTPError(HTTPException):
         super().__init__(status_code, message)
         self.code = code
         self.headers = dict(headers or {})
+
+
+class Unauthenticated(HTTPException):
+    """Credentials that cannot be verified: HTTP 401 with the auth error, never anonymous."""
+
+    def __init__(self, error: AuthError) -> None:
+        super().__init__(error.http_status, str(error))
+        self.error = error
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -116,13 +140,63 @@ class GatewayGraphQLView(GraphQL[Any, Any]):
     """`/graphql`: GraphQL over HTTP as the module docstring describes; GraphiQL for
     browsers (a GET without a query that accepts text/html)."""
 
-    def __init__(self, schema: BaseSchema, graphiql: bool = True) -> None:
+    graphql_transport_ws_handler_class = GatewayTransportWSHandler
+    stream_transport_classes_by_protocol = {
+        **GraphQL.stream_transport_classes_by_protocol,
+        GRAPHQL_SSE_PROTOCOL: EventIdSSETransport,
+    }
+
+    def __init__(
+        self,
+        schema: BaseSchema,
+        graphiql: bool = True,
+        authenticator: Authenticator | None = None,
+        subscription_limits: SubscriptionLimits | None = None,
+    ) -> None:
+        limits = subscription_limits or SubscriptionLimits()
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
             # The legacy `graphql-ws` protocol stays off (GHSA-vpwc-v33q-mq89).
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            subscription_protocols=(
+                GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                GRAPHQL_SSE_PROTOCOL,
+                MULTIPART_SUBSCRIPTION_PROTOCOL,
+            ),
+            max_subscriptions_per_connection=limits.max_per_connection,
         )
+        self.authenticator = authenticator
+        self.graphql_transport_ws_handler_class = GatewayTransportWSHandler.configured(limits)
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        """Authenticate a WebSocket from its `connection_init` payload, else its upgrade
+        headers; a refused credential closes the socket (4403)."""
+        if self.authenticator is not None:
+            context[PRINCIPAL] = await websocket_principal(self.authenticator, context)
+        return await super().on_ws_connect(context)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> dict[str, Any]:
+        """`principal`: an HTTP request's credentials are verified here (refused ones answer
+        401); a WebSocket's are checked in `on_ws_connect`."""
+        context: dict[str, Any] = {"request": request, "response": response}
+        if not isinstance(request, WebSocket):
+            context["principal"] = await self._principal(request)
+        return context
+
+    async def _principal(self, request: Request) -> Principal:
+        try:
+            if self.authenticator is not None:
+                return await self.authenticator.from_headers(request.headers)
+            if AUTHORIZATION in request.headers or API_KEY in request.headers:
+                raise unauthenticated(
+                    AuthReason.MALFORMED_CREDENTIALS,
+                    "This gateway is not configured to verify credentials; send none.",
+                )
+        except AuthError as exc:
+            raise Unauthenticated(exc) from None
+        return ANONYMOUS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -137,6 +211,13 @@ class GatewayGraphQLView(GraphQL[Any, Any]):
 
     def _refusal(self, request: Request, exc: HTTPException) -> Response:
         media_type = negotiate(request.headers.get("accept"))
+        if isinstance(exc, Unauthenticated):
+            return Response(
+                orjson.dumps({"errors": [exc.error.to_graphql_error()]}),
+                status_code=exc.status_code,
+                media_type=media_type or JSON,
+                headers={"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None,
+            )
         if isinstance(exc, GraphQLHTTPError):
             return error_response(exc.status_code, exc.code, exc.reason, media_type, exc.headers)
         if exc.status_code == 405:

@@ -1,0 +1,150 @@
+"""Enriching an event: the subscriber's selection on the changed record, via `_entities`.
+
+The planner plans the selection as an entity jump from the event's key
+(`QueryPlanner.plan_subscription`); the executor runs that plan from the initial data
+`{response_key: {__typename, ...key}}` and shapes the response like any query's. Policy
+enforcement (`policy.Visibility`) filters the document before planning and the response
+after, for the caller's view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from graphql import DocumentNode, GraphQLSchema, parse, print_ast
+
+from gateway.executor import Executor
+from gateway.executor.subscription import execute_from
+from gateway.planner import QueryPlanner
+from gateway.planner.subscription import SubscriptionPlan, plan_subscription
+from gateway.subscriptions.policy import EventVisibility
+from gateway.subscriptions.schema import LiveField
+from policies.principal import ANONYMOUS, Principal
+from policies.view import PolicyView
+from resolvers.stream import StreamEntry
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LiveOperation:
+    """A validated subscription: which live field, its filter, and the identity (`key`)
+    that subscribers sharing one enrichment per event have in common."""
+
+    document: DocumentNode
+    operation_name: str | None
+    variables: dict[str, Any]
+    field: LiveField
+    filter: dict[str, Any]
+    key: str
+
+
+def operation_key(query: str, operation_name: str | None, variables: dict[str, Any]) -> str:
+    """Same text, operation and variables: the same selection and arguments."""
+    digest = hashlib.sha256(query.encode())
+    digest.update(orjson.dumps([operation_name, variables], option=orjson.OPT_SORT_KEYS))
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=16)
+def _probe_document(field_name: str, selection: str) -> DocumentNode:
+    return parse(f"subscription {{ {field_name} {{ {selection} }} }}")
+
+
+class Enricher:
+    def __init__(
+        self,
+        planner: QueryPlanner,
+        executor: Executor,
+        schema: GraphQLSchema,
+        visibility: EventVisibility,
+        max_plans: int = 1024,
+    ) -> None:
+        self.planner = planner
+        self.executor = executor
+        self.schema = schema
+        self.visibility = visibility
+        self.max_plans = max_plans
+        self._plans: dict[tuple[str, str | None, str], SubscriptionPlan] = {}
+
+    def plan(
+        self, document: DocumentNode, operation_name: str | None, view_key: str = ""
+    ) -> SubscriptionPlan:
+        """The (cached) plan; raises `PlanningError` when the operation cannot be served."""
+        key = (_document_hash(document), operation_name, view_key)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = plan_subscription(
+                self.planner.supergraph,
+                self.schema,
+                document,
+                operation_name,
+                self.planner.root_types,
+            )
+            if len(self._plans) >= self.max_plans:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
+
+    async def payload(
+        self,
+        operation: LiveOperation,
+        view: PolicyView | None,
+        entry: StreamEntry,
+        principal: Principal = ANONYMOUS,
+    ) -> dict[str, Any] | None:
+        """The payload of `entry` for subscribers of `operation` with `view`, or None when
+        the view may not see the record. Subgraph calls are signed for `principal`."""
+        visibility = self.visibility
+        prepared = visibility.prepare(operation.document, operation.operation_name, view)
+        if prepared.empty:
+            return None
+        response = await self._run(
+            prepared.document,
+            operation.operation_name,
+            operation.variables,
+            entry,
+            visibility.view_key(view),
+            principal,
+        )
+        payload = visibility.finish(prepared, view, response, operation.variables)
+        if payload is not None:
+            payload["extensions"] = {"eventId": entry.id}
+        return payload
+
+    async def probe(self, field: LiveField, entry: StreamEntry) -> dict[str, Any] | None:
+        """The record fields `field`'s filters read (trusted, never sent to a client)."""
+        document = _probe_document(field.name, field.probe)
+        response = await self._run(document, None, {}, entry, "", ANONYMOUS)
+        data = response.get("data") or {}
+        record = data.get(field.name)
+        return record if isinstance(record, dict) else None
+
+    async def _run(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any],
+        entry: StreamEntry,
+        view_key: str,
+        principal: Principal,
+    ) -> dict[str, Any]:
+        plan = self.plan(document, operation_name, view_key)
+        representation = {"__typename": plan.entity_type, **entry.event.key}
+        return await execute_from(
+            self.executor,
+            plan.plan,
+            document,
+            operation_name,
+            variables,
+            {plan.response_key: representation},
+            self.schema,
+            principal=principal,
+        )
+
+
+def _document_hash(document: DocumentNode) -> str:
+    source = document.loc.source.body if document.loc is not None else print_ast(document)
+    return hashlib.sha256(source.encode()).hexdigest()

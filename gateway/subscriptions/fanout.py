@@ -1,0 +1,117 @@
+"""The fan-out of one event stream to this process's subscribers.
+
+Per event, subscribers are grouped by (operation key, view key) — same selection, same
+variables, same policy view *now* — and each group costs one enrichment; every member gets
+the same payload object. Filters are checked before enriching (with one probe of the record
+per event when a filter needs fields the event does not carry). Events are handled one at a
+time, in stream order, so every subscriber receives them in id order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from gateway.subscriptions.enrich import Enricher, LiveOperation
+from gateway.subscriptions.policy import EventVisibility
+from gateway.subscriptions.schema import LiveField
+from gateway.subscriptions.source import StreamReader
+from gateway.subscriptions.subscriber import Delivery, EndCode, Subscriber
+from resolvers.stream import EventStream, StreamEntry
+
+logger = logging.getLogger(__name__)
+
+
+class FanOut:
+    """All subscribers of one stream in this process, fed by one `StreamReader`."""
+
+    def __init__(
+        self,
+        events: EventStream,
+        stream: str,
+        field: LiveField,
+        enricher: Enricher,
+        visibility: EventVisibility,
+    ) -> None:
+        self.stream = stream
+        self.field = field
+        self.enricher = enricher
+        self.visibility = visibility
+        self.subscribers: set[Subscriber] = set()
+        self.reader = StreamReader(events, stream, self.dispatch, self._expired)
+        self.dispatched = 0
+
+    async def attach(self, subscriber: Subscriber) -> None:
+        """From now on the subscriber's queue receives every event the reader reads."""
+        self.reader.start()
+        await self.reader.wait_started()
+        self.subscribers.add(subscriber)
+
+    def detach(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+    def end_all(self, code: EndCode, message: str) -> None:
+        for subscriber in list(self.subscribers):
+            subscriber.end(code, message)
+
+    def _expired(self) -> None:
+        self.end_all(
+            EndCode.EVENTS_EXPIRED,
+            "The gateway fell behind the event retention window: events may be missing. "
+            "Refetch with a query and subscribe again.",
+        )
+
+    async def dispatch(self, entry: StreamEntry) -> None:
+        live = [s for s in self.subscribers if s.ended is None]
+        if not live:
+            return
+        self.dispatched += 1
+        groups: dict[tuple[str, str], tuple[LiveOperation, Any, list[Subscriber]]] = {}
+        probe: dict[str, Any] | None = None
+        probed = False
+        for subscriber in live:
+            operation: LiveOperation = subscriber.operation
+            if not probed and self.field.needs_probe(operation.filter):
+                probe, probed = await self.enricher.probe(self.field, entry), True
+            if not self.field.matches(operation.filter, entry.event, probe):
+                continue
+            view = self.visibility.view(subscriber.principal)
+            key = (operation.key, self.visibility.view_key(view))
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = (operation, view, [])
+            group[2].append(subscriber)
+        if not groups:
+            return
+        payloads = await asyncio.gather(
+            *(
+                self.enricher.payload(op, view, entry, members[0].principal)
+                for op, view, members in groups.values()
+            ),
+            return_exceptions=True,
+        )
+        for (_, _, members), payload in zip(groups.values(), payloads, strict=True):
+            if isinstance(payload, BaseException):
+                logger.error("%s: enriching %s failed: %r", self.stream, entry.id, payload)
+                continue
+            if payload is None:
+                continue  # the record is not visible to this view
+            delivery = Delivery(entry.id, payload)
+            for subscriber in members:
+                subscriber.offer(delivery)
+
+    async def payload_for(self, subscriber: Subscriber, entry: StreamEntry) -> Delivery | None:
+        """One event for one subscriber (the resume backfill): same filter and view rules."""
+        operation: LiveOperation = subscriber.operation
+        probe = None
+        if self.field.needs_probe(operation.filter):
+            probe = await self.enricher.probe(self.field, entry)
+        if not self.field.matches(operation.filter, entry.event, probe):
+            return None
+        view = self.visibility.view(subscriber.principal)
+        payload = await self.enricher.payload(operation, view, entry, subscriber.principal)
+        return None if payload is None else Delivery(entry.id, payload)
+
+    async def stop(self) -> None:
+        await self.reader.stop()

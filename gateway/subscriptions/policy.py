@@ -1,0 +1,80 @@
+"""Visibility for subscription events: the one place the fan-out meets policy enforcement.
+
+The fan-out asks, per subscriber and event, for the caller's view *at delivery time* (so a
+policy change applies from the next event on), groups subscribers by the view's plan key,
+and per group prepares the operation for the view (`gateway.enforcement`), plans and runs
+the prepared document, then drops the event when the record is not visible and filters
+the fields otherwise. Without enforcement (`UNRESTRICTED`, tools and tests) everything
+passes through unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import DocumentNode
+
+from gateway.enforcement import (
+    EnforcedOperation,
+    Visibility,
+    finish_response,
+    prepare_operation,
+    record_visible,
+)
+from policies.principal import Principal
+from policies.view import PolicyView
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The document to plan and run for one view; `enforced` is None when unrestricted."""
+
+    document: DocumentNode
+    enforced: EnforcedOperation | None
+
+    @property
+    def empty(self) -> bool:
+        """Nothing selected is visible: no event can be delivered (fail closed)."""
+        return self.enforced is not None and self.enforced.empty
+
+
+class EventVisibility:
+    def __init__(self, visibility: Visibility | None) -> None:
+        self.visibility = visibility
+
+    @property
+    def enforced(self) -> bool:
+        return self.visibility is not None and self.visibility.enforced
+
+    def view(self, principal: Principal) -> PolicyView | None:
+        """The caller's view now (None when unrestricted)."""
+        if self.visibility is None or not self.visibility.enforced:
+            return None
+        return self.visibility.view(principal)
+
+    @staticmethod
+    def view_key(view: PolicyView | None) -> str:
+        return "" if view is None else view.plan_key
+
+    def prepare(
+        self, document: DocumentNode, operation_name: str | None, view: PolicyView | None
+    ) -> Prepared:
+        if view is None or self.visibility is None:
+            return Prepared(document, None)
+        enforced = prepare_operation(document, operation_name, view, self.visibility.api_schema)
+        return Prepared(enforced.document, enforced)
+
+    @staticmethod
+    def finish(
+        prepared: Prepared,
+        view: PolicyView | None,
+        response: dict[str, Any],
+        variables: dict[str, Any],
+    ) -> dict[str, Any] | None:
+        """The payload the view may see, or None when the record is not visible."""
+        if prepared.enforced is None or view is None:
+            return response
+        if not record_visible(prepared.enforced, view, response):
+            return None
+        return finish_response(prepared.enforced, view, response, variables)

@@ -1,0 +1,98 @@
+"""One subscriber of the fan-out: a bounded queue of deliveries, ended with a reason.
+
+Strawberry runs each subscription as one task awaiting the socket and has no queue of its
+own, so the fan-out pushes into this queue without ever waiting: when it is full the
+subscriber is ended (`SLOW_CONSUMER`) instead of letting memory grow. The client can
+resume from the last event id it received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from policies.principal import Principal
+from resolvers.stream import StreamId, parse_id
+
+
+class EndCode(StrEnum):
+    """Why the gateway ended a subscription (`extensions.code` of the last error)."""
+
+    SLOW_CONSUMER = "SLOW_CONSUMER"
+    EVENTS_EXPIRED = "EVENTS_EXPIRED"
+    SHUTTING_DOWN = "SHUTTING_DOWN"
+    CREDENTIALS_EXPIRED = "CREDENTIALS_EXPIRED"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event's payload for the client (`data`, maybe `errors`, `extensions.eventId`)."""
+
+    event_id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    code: EndCode
+    message: str
+
+    def error(self) -> dict[str, Any]:
+        return {"message": self.message, "extensions": {"code": str(self.code)}}
+
+
+_ids = itertools.count(1)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """`operation` is the fan-out's `LiveOperation` (what to deliver), `principal` whose
+    view filters it at delivery time."""
+
+    operation: Any
+    principal: Principal
+    max_queue: int
+    id: int = field(default_factory=lambda: next(_ids))
+    ended: Ended | None = None
+    # Deliveries with ids at or below this were already sent (by the resume backfill).
+    delivered_through: StreamId = (0, 0)
+    _queue: asyncio.Queue[Delivery | Ended] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._queue = asyncio.Queue()
+
+    def offer(self, delivery: Delivery) -> None:
+        """Queue a delivery without waiting; a full queue ends the subscriber."""
+        if self.ended is not None:
+            return
+        if self._queue.qsize() >= self.max_queue:
+            self.end(
+                EndCode.SLOW_CONSUMER,
+                f"The client did not keep up: more than {self.max_queue} events were waiting. "
+                "Resubscribe with extensions.lastEventId to continue where you stopped.",
+            )
+            return
+        self._queue.put_nowait(delivery)
+
+    def end(self, code: EndCode, message: str) -> None:
+        """End after what is already queued (the end jumps no delivered event)."""
+        if self.ended is None:
+            self.ended = Ended(code, message)
+            self._queue.put_nowait(self.ended)
+
+    async def deliveries(self) -> AsyncIterator[Delivery | Ended]:
+        """Queued deliveries in order (skipping ids already sent), then the end if any."""
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, Ended):
+                yield item
+                return
+            event_id = parse_id(item.event_id)
+            if event_id <= self.delivered_through:
+                continue
+            self.delivered_through = event_id
+            yield item

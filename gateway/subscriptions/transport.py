@@ -1,0 +1,196 @@
+"""Strawberry's subscription transports, adjusted where the gateway needs more than they do.
+
+Strawberry serves graphql-transport-ws, SSE (graphql-sse "distinct connections" mode) and
+multipart subscriptions, and all of them call `schema.stream`, which hands subscriptions to
+the `SubscriptionService`. Three gaps are filled here, each by a small subclass:
+
+- `GatewayTransportWSHandler`: Strawberry does not pass the subscribe message's
+  `extensions` (where the client puts `lastEventId`) to `schema.stream`; this handler does.
+  It also sends a `ping` every `ping_interval` seconds (heartbeat; the client answers
+  `pong`), limits the number of open connections, and logs an abrupt client disconnect
+  without a traceback.
+- `EventIdSSETransport`: every SSE event carries the event id as its `id:` field, so a
+  reconnecting EventSource/graphql-sse client sends it back as `Last-Event-ID`.
+- `subscription_request`: where a subscription's principal and last event id come from
+  (the context; the subscribe extensions, else the `Last-Event-ID` header).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from contextlib import suppress
+from typing import Any, ClassVar
+
+from graphql import OperationType, get_operation_ast
+from starlette.requests import HTTPConnection
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.streaming import JSONEncoder, SSETransport
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+    _OperationStreamClosed,
+)
+from strawberry.utils.aio import aclosing
+
+from gateway.server.operations import OperationPipeline
+from gateway.subscriptions.limits import SubscriptionLimits
+from policies.auth import Authenticator
+from policies.auth.errors import AuthError
+from policies.principal import ANONYMOUS, Principal
+
+logger = logging.getLogger(__name__)
+
+PRINCIPAL = "principal"
+LAST_EVENT_ID_HEADER = "last-event-id"
+
+
+def is_subscription(pipeline: OperationPipeline, query: str, operation_name: str | None) -> bool:
+    """Whether `query` parses and its operation `operation_name` is a subscription."""
+    document = pipeline.prepare(query).document
+    operation = None if document is None else get_operation_ast(document, operation_name)
+    return operation is not None and operation.operation == OperationType.SUBSCRIPTION
+
+
+def context_value(context: Any, name: str) -> Any:
+    if isinstance(context, Mapping):
+        return context.get(name)
+    return getattr(context, name, None)
+
+
+def subscription_principal(context: Any) -> Principal:
+    """The principal the transport authenticated (anonymous when no auth is configured)."""
+    principal = context_value(context, PRINCIPAL)
+    return principal if isinstance(principal, Principal) else ANONYMOUS
+
+
+def last_event_id(extensions: Mapping[str, Any] | None, context: Any) -> Any:
+    """`extensions.lastEventId` of the subscribe request, else the SSE `Last-Event-ID`."""
+    if extensions and extensions.get("lastEventId") is not None:
+        return extensions["lastEventId"]
+    request = context_value(context, "request")
+    if isinstance(request, HTTPConnection):
+        return request.headers.get(LAST_EVENT_ID_HEADER)
+    return None
+
+
+async def websocket_principal(authenticator: Authenticator, context: Any) -> Principal:
+    """The `connection_init` payload's credentials, else the upgrade request's headers.
+    A refused credential raises `ConnectionRejectionError` (Strawberry closes with 4403)."""
+    try:
+        principal = await authenticator.from_connection_params(
+            context_value(context, "connection_params")
+        )
+        request = context_value(context, "request")
+        if principal.is_anonymous and isinstance(request, HTTPConnection):
+            principal = await authenticator.from_headers(request.headers)
+    except AuthError as exc:
+        raise ConnectionRejectionError(exc.to_graphql_error()) from exc
+    return principal
+
+
+class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    """graphql-transport-ws with subscribe extensions, server pings and a connection cap."""
+
+    ping_interval: ClassVar[float] = 15.0
+    max_connections: ClassVar[int] = 20_000
+    open_connections: ClassVar[int] = 0
+
+    @classmethod
+    def configured(cls, limits: SubscriptionLimits) -> type[GatewayTransportWSHandler]:
+        """A handler class with these limits' ping interval and connection cap."""
+        return type(
+            cls.__name__,
+            (cls,),
+            {"ping_interval": limits.ping_interval, "max_connections": limits.max_connections},
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._extensions: dict[str, Mapping[str, Any] | None] = {}
+        self._pinger: asyncio.Task[None] | None = None
+
+    async def handle(self) -> None:
+        cls = GatewayTransportWSHandler
+        if cls.open_connections >= self.max_connections:
+            await self.websocket.close(code=4429, reason="Too many connections; retry later")
+            return
+        cls.open_connections += 1
+        self._pinger = asyncio.create_task(self._ping())
+        try:
+            await super().handle()
+        finally:
+            cls.open_connections -= 1
+            self._pinger.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._pinger
+
+    async def _ping(self) -> None:
+        while True:
+            await asyncio.sleep(self.ping_interval)
+            if self.connection_acknowledged:
+                try:
+                    await self.send_message({"type": "ping"})
+                except Exception:  # the socket is gone; `handle` is ending
+                    return
+
+    async def handle_subscribe(self, message: Any) -> None:
+        payload = message.get("payload")
+        extensions = payload.get("extensions") if isinstance(payload, Mapping) else None
+        if isinstance(extensions, Mapping) and isinstance(message.get("id"), str):
+            self._extensions[message["id"]] = extensions
+        await super().handle_subscribe(message)
+
+    async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        """Strawberry's, passing the subscribe message's extensions on."""
+        extensions = self._extensions.pop(operation.id, None)
+        try:
+            result_source = await self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=self.context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+                operation_extensions=dict(extensions) if extensions else None,
+            )
+            async with aclosing(result_source):
+                await self._send_result_stream(operation, result_source)
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except _OperationStreamClosed:
+            return
+        except Exception as error:
+            if _is_disconnect(error):
+                logger.debug("client gone during operation %s", operation.id)
+                self.operations.pop(operation.id, None)
+                return
+            await self.handle_task_exception(error)
+            with suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        if _is_disconnect(error):
+            logger.debug("client disconnected: %r", error)
+            return
+        await super().handle_task_exception(error)
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    name = type(error).__name__
+    return name in ("WebSocketDisconnect", "WebSocketDisconnected", "ClientDisconnected") or (
+        isinstance(error, RuntimeError) and "websocket" in str(error).lower()
+    )
+
+
+class EventIdSSETransport(SSETransport):
+    """SSE with `id: <eventId>` on every event that has one."""
+
+    def encode_next(self, response: GraphQLHTTPResponse, encode_json: JSONEncoder) -> str:
+        extensions = response.get("extensions")
+        event_id = extensions.get("eventId") if isinstance(extensions, Mapping) else None
+        text = self.encode_event("next", encode_json(response))
+        if isinstance(event_id, str) and "\n" not in event_id and "\r" not in event_id:
+            return f"id: {event_id}\r\n{text}"
+        return text
