@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import re
+from collections.abc import Callable
 
 from graphql import DocumentNode, print_ast
 
@@ -15,6 +18,8 @@ from gateway.planner.plan import PlanNode, QueryPlan, Sequence
 from gateway.planner.query_graph import QueryGraph
 from gateway.planner.traversal import Traversal
 from gateway.supergraph import Supergraph
+
+_PERCENT = re.compile(r"percent\((\d+(?:\.\d+)?)\)")
 
 # Answered by the executor itself, never fetched.
 LOCAL_ROOT_FIELDS = frozenset({"__typename", "__schema", "__type"})
@@ -39,6 +44,17 @@ class QueryPlanner:
             for t in (schema.query_type, schema.mutation_type, schema.subscription_type)
             if t is not None
         )
+
+    def roll_percent_labels(self, draw: Callable[[], float] = random.random) -> frozenset[str]:
+        """The `percent(N)` override labels active for one request: each is on with
+        probability N% (`draw()` returns a float in [0, 1)). Other labels are set by whoever
+        owns them (they are not rolled here)."""
+        active = set()
+        for label in self.known_labels:
+            match = _PERCENT.fullmatch(label)
+            if match and draw() * 100 < float(match[1]):
+                active.add(label)
+        return frozenset(active)
 
     def plan(
         self,

@@ -163,3 +163,11 @@ def test_progressive_override_label_in_apollo_format() -> None:
         "legacy",
         "modern",
     ]
+
+
+def test_percent_labels_are_rolled_per_request() -> None:
+    qp = planner("shop")
+    assert qp.known_labels == frozenset({"percent(25)"})
+    assert qp.roll_percent_labels(lambda: 0.10) == frozenset({"percent(25)"})
+    assert qp.roll_percent_labels(lambda: 0.25) == frozenset()
+    assert qp.roll_percent_labels(lambda: 0.99) == frozenset()
