@@ -23,6 +23,7 @@ client
   .subscribe({ query: gql(config.query), variables: config.variables, fetchPolicy: 'no-cache' })
   .subscribe({
     next: (result) => {
+      if (result.error) finish({ error: { reason: String(result.error), errors: result.error.errors } });
       print({ next: result });
       received += 1;
       if (config.count && received >= config.count) finish({ done: received });
