@@ -733,11 +733,14 @@ def _requires(graph: QueryGraph, type_name: str, field: str, subgraph: str) -> b
 
 
 def internal_key(name: str, arguments: str, taken: Mapping[str, tuple[str, str]]) -> str:
-    """The response key for a field the planner adds: its name, unless a client field
-    already uses that key for something else; then a stable internal alias."""
+    """The response key for a field the planner adds: its name when the client selects the
+    very same field there, or when it takes no arguments and the key is free; otherwise a
+    stable internal alias."""
     owner = taken.get(name)
-    if owner is None or owner == (name, arguments):
+    if owner == (name, arguments) or (owner is None and not arguments):
         return name
+    # With arguments, always an alias of its own: two planner fields with different
+    # arguments (two @requires) must not share the natural key either.
     suffix = "_" + hashlib.sha1(arguments.encode()).hexdigest()[:6] if arguments else ""
     return f"{name}__pg{suffix}"
 

@@ -63,3 +63,17 @@ def test_conditional_requires_is_not_merged_into_an_unconditional_fetch() -> Non
     assert "dims @include(if: $s) { w }" in text
     assert "Condition(if: $s)" in text
     assert_snapshot("requires_conditional_sibling", result)
+
+
+def test_two_requires_of_one_field_with_different_arguments_keep_apart() -> None:
+    result = plan("requires", "{ orders { items { bulky compact } } }")
+    (_, _), (_, catalog), (_, shipping) = fetches(result)
+    assert catalog.operation.count(": size(unit: ") == 2
+    inch, cm = (
+        "size__pg_35f82f: size(unit: INCH) { w h }",
+        "size__pg_bb6f35: size(unit: CM) { w }",
+    )
+    assert inch in catalog.operation and cm in catalog.operation
+    requires = str(shipping.requires[0])
+    assert "size__pg_35f82f: size { w h }" in requires
+    assert "size__pg_bb6f35: size { w }" in requires
