@@ -105,11 +105,12 @@ class Executor:
         headers: Mapping[str, str] | None = None,
         subgraph_urls: Mapping[str, str] | None = None,
         signing_secret: bytes | None = None,
+        api_schema: GraphQLSchema | None = None,
     ) -> Executor:
-        """An executor for a loaded supergraph: its API schema, subgraph URLs (each one
-        replaceable through `subgraph_urls`) and keys."""
+        """An executor for a loaded supergraph: its API schema (or `api_schema`), subgraph
+        URLs (each one replaceable through `subgraph_urls`) and keys."""
         return cls(
-            supergraph.api_schema,
+            api_schema or supergraph.api_schema,
             {**supergraph.subgraph_urls, **(subgraph_urls or {})},
             timeout=timeout,
             headers=headers,
