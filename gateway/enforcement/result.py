@@ -37,7 +37,7 @@ from graphql import (
 )
 
 from gateway.enforcement.errors import forbidden_error
-from gateway.enforcement.operation import EnforcedOperation
+from gateway.enforcement.operation import EnforcedOperation, is_hidden
 from gateway.enforcement.view_schema import view_schema
 from gateway.executor.errors import ErrorCode, gateway_error
 from gateway.executor.introspection import answer_introspection
@@ -72,6 +72,7 @@ def finish_response(
         out["data"] = walk.root(data)
     elif "data" in response:
         out["data"] = None
+        walk.null_root()
     errors = walk.errors + walk.moved(response.get("errors") or ())
     if errors:
         out["errors"] = errors
@@ -138,6 +139,17 @@ class _ResultPass:
             )
             self.errors.extend(errors)
         return self.object(root_type, [operation.selection_set], data, (), (), local=local)
+
+    def null_root(self) -> None:
+        """The executor's data is null: errors may still point at the root fields the
+        filtered operation kept (those the caller may see)."""
+        operation = self.prepared.operation
+        root_type = self.schema.get_root_type(operation.operation)
+        assert root_type is not None
+        for key, nodes in self.collect(root_type, [operation.selection_set]).items():
+            name = nodes[0].name.value
+            if not name.startswith("__") and not is_hidden(self.view, self.schema, root_type, name):
+                self.moves[(key,)] = (key,)
 
     def object(
         self,

@@ -149,7 +149,7 @@ class ServedSubgraph:
 def deals_subgraph(secret: bytes | None = None) -> ServedSubgraph:
     schema = build_schema(DEALS_PLAIN)
     for name in ("Node", "SearchResult"):
-        schema.type_map[name].resolve_type = _type_resolver  # type: ignore[union-attr]
+        setattr(schema.type_map[name], "resolve_type", _type_resolver)  # noqa: B010
     root = _deals_root()
     root["registerDeal"] = lambda _info, title: {**DEALS[0], "id": "d9", "title": title}
     root["deleteDeal"] = lambda _info, id: True
@@ -158,7 +158,7 @@ def deals_subgraph(secret: bytes | None = None) -> ServedSubgraph:
 
 def partners_subgraph(secret: bytes | None = None) -> ServedSubgraph:
     schema = build_schema(PARTNERS_PLAIN)
-    schema.type_map["_Entity"].resolve_type = lambda *_: "Partner"  # type: ignore[union-attr]
+    setattr(schema.type_map["_Entity"], "resolve_type", lambda *_: "Partner")  # noqa: B010
 
     def entities(_info: Any, representations: list[dict[str, Any]]) -> list[Any]:
         return [PARTNERS.get(r.get("id", "")) for r in representations]
