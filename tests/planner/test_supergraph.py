@@ -100,13 +100,21 @@ def test_renamed_join_spec_is_read_through_link() -> None:
     assert "j__" not in loaded.api_sdl
 
 
-def test_refuses_unsupported_security_feature() -> None:
+@pytest.mark.parametrize(
+    "link",
+    [
+        # @requiresScopes, and @fromContext (context arguments are not planned yet).
+        '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)',
+        '@link(url: "https://specs.apollo.dev/context/v0.1", for: SECURITY)',
+        '@link(url: "https://example.com/sharding/v1.0", for: EXECUTION)',
+    ],
+)
+def test_refuses_unsupported_security_or_execution_features(link: str) -> None:
     sdl = SHOP.replace(
         '@link(url: "https://specs.apollo.dev/link/v1.0")',
-        '@link(url: "https://specs.apollo.dev/link/v1.0") '
-        '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)',
+        f'@link(url: "https://specs.apollo.dev/link/v1.0") {link}',
     )
-    with pytest.raises(SupergraphError, match=r"requiresScopes.*for: SECURITY"):
+    with pytest.raises(SupergraphError, match=r"for: (SECURITY|EXECUTION)\): the gateway"):
         Supergraph.from_sdl(sdl)
 
 
