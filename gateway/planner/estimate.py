@@ -89,7 +89,9 @@ class Estimator:
                 candidate = (total, graph.subgraph_order[owner], owner)
                 if best is None or candidate < best:
                     best = candidate
-            if best is None:
+            if best is None and not owners and graph.interface_object_owner(type_name, name):
+                cost += 1  # a jump to the interface object (priced roughly)
+            elif best is None:
                 cost += UNREACHABLE
             else:
                 targets.add(best[2])
