@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -43,6 +44,15 @@ class _AdminView(GraphQL[AdminContext, None]):
     async def get_context(self, request: Any, response: Any) -> AdminContext:
         principal: Principal = request.scope[PRINCIPAL_SCOPE_KEY]
         return AdminContext(self.store, self.watcher, self.gateway, principal)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HTTP only; a malformed request (no query, bad JSON, GET) is a coded GraphQL
+        error response (BAD_REQUEST) instead of Strawberry's plain text."""
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            response = _refusal(exc.status_code, exc.reason, {"code": "BAD_REQUEST"})
+        await response(scope, receive, send)
 
 
 class AdminApp:

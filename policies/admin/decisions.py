@@ -29,6 +29,7 @@ from policies.view import Access, PolicyView, build_view
 
 MAX_PRINCIPALS = 50
 MAX_COORDINATES = 5000
+MAX_CELLS = 50_000
 _COORDINATE = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*(\.[_A-Za-z][_0-9A-Za-z]*)?$")
 
 
@@ -182,6 +183,11 @@ def decision_matrix(
         raise PolicyError(
             PolicyErrorCode.BAD_USER_INPUT,
             f"give 1 to {MAX_COORDINATES} coordinates (or none for every field)",
+        )
+    if len(chosen) * len(principals) > MAX_CELLS:
+        raise PolicyError(
+            PolicyErrorCode.BAD_USER_INPUT,
+            f"at most {MAX_CELLS} cells per matrix (principals x coordinates): ask in parts",
         )
     for coordinate in chosen:
         check_coordinate(schema, coordinate)

@@ -4,7 +4,8 @@ A `PolicyError` keeps its code and extensions (BAD_USER_INPUT, CONFLICT with
 `currentVersion`, NOT_FOUND, INVALID_POLICY with `problems`) and its full text, which names
 each problem; an `AccessDenied` keeps its code (UNAUTHENTICATED, FORBIDDEN). GraphQL's own
 errors get the codes clients know: GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
-BAD_USER_INPUT (a variable that does not fit its type). Anything else is masked as
+BAD_USER_INPUT (a variable that does not fit its type), OPERATION_RESOLUTION_FAILURE
+(several operations and no `operationName`). Anything else is masked as
 INTERNAL_SERVER_ERROR (details only in the log, see `AdminSchema.process_errors`).
 """
 
@@ -13,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from enum import StrEnum
 
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from graphql import GraphQLError, OperationDefinitionNode
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 from policies.admin.access import AccessDenied
 from policies.errors import PolicyError
@@ -43,6 +44,24 @@ def is_unexpected(error: GraphQLError) -> bool:
         return False
     cause = error.original_error
     return cause is not None and not isinstance(cause, GraphQLError)
+
+
+class RequireOperationName(SchemaExtension):
+    """A document with several operations needs `operationName` (Strawberry would run the
+    first one, which here could be the wrong write)."""
+
+    def on_validate(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        definitions = document.definitions if document is not None else ()
+        operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+        # `operation_name` falls back to the first operation's name; the name sent is private.
+        sent = getattr(self.execution_context, "_provided_operation_name", None)
+        if len(operations) > 1 and sent is None:
+            raise GraphQLError(
+                "The document has several operations: name the one to run in operationName.",
+                extensions={"code": "OPERATION_RESOLUTION_FAILURE"},
+            )
+        yield
 
 
 class AdminErrors(MaskErrors):

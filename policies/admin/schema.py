@@ -26,7 +26,7 @@ from strawberry.types import ExecutionContext
 
 from policies.admin.access import RequireAdmin
 from policies.admin.decisions import check_coordinate, decide, decision_matrix, schema_tree
-from policies.admin.errors import AdminErrors, is_unexpected
+from policies.admin.errors import AdminErrors, RequireOperationName, is_unexpected
 from policies.admin.inputs import AuditFilter, PrincipalInput, RuleInput, read_rules
 from policies.admin.preview import PreviewGateway, preview
 from policies.admin.types import (
@@ -268,4 +268,6 @@ class AdminSchema(strawberry.Schema):
 
 def build_admin_schema() -> strawberry.Schema:
     """The admin schema; execute it with an `AdminContext` as the context."""
-    return AdminSchema(query=Query, mutation=Mutation, extensions=[RequireAdmin, AdminErrors])
+    return AdminSchema(
+        query=Query, mutation=Mutation, extensions=[RequireAdmin, RequireOperationName, AdminErrors]
+    )

@@ -120,3 +120,31 @@ async def test_over_real_http_an_admin_creates_a_rule(
         refused = await post(http, CREATE, {"v": 1}, as_=RESELLER)
         assert refused.status_code == 403
     assert [rule.id for rule in (await store.current()).rules] == ["q"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": ""},
+        {},
+        {"query": "{ policy { version } }", "variables": "x"},
+        {"query": "query A { policy { version } } query B { rules { id } }"},
+        {"query": "query A { policy { version } }", "operationName": "B"},
+    ],
+)
+async def test_a_malformed_request_gets_a_coded_error(
+    client: httpx.AsyncClient, body: dict[str, object]
+) -> None:
+    response = await client.post("/admin/graphql", json=body, headers=bearer(ADMIN))
+    assert response.status_code in (200, 400)
+    answer = response.json()
+    assert answer.get("data") is None
+    assert len(codes(answer)) == 1 and codes(answer)[0] != "INTERNAL_SERVER_ERROR", answer
+
+
+async def test_operation_name_picks_one_of_several_operations(client: httpx.AsyncClient) -> None:
+    document = "query A { policy { version } } query B { rules { id } }"
+    response = await client.post(
+        "/admin/graphql", json={"query": document, "operationName": "B"}, headers=bearer(ADMIN)
+    )
+    assert response.json() == {"data": {"rules": []}}
