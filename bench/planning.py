@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
+from paths import BENCH, ROOT
+
 DEMO_SUPERGRAPH = ROOT / "gateway" / "demo" / "supergraph.graphql"
 BENCH_SUPERGRAPH = BENCH / "supergraph.graphql"
 

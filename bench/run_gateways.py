@@ -19,133 +19,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
-import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from answers import check_answer, reference_response, wait_until_serving
 from cpu_time import tree_cpu_seconds, tree_rss_bytes
+from gateways import GATEWAYS, GatewaySpec, start, stop, wait_for_line
+from paths import BENCH, NODE_DIR, VENV_BIN
 from pyspy_top import markdown as profile_markdown
 from pyspy_top import read_profile
+from report import GatewayOutcome, LoadResult, report
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-NODE_DIR = BENCH / "node"
-VENV_BIN = ROOT / ".venv" / "bin"
 SUBGRAPHS = ("accounts", "inventory", "products", "reviews")
-STARTUP_TIMEOUT_S = 90.0
-
-
-# --- gateways --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class GatewaySpec:
-    """How to start one gateway on a supergraph file and a port."""
-
-    name: str
-    cwd: Path
-    command: Callable[[Path, int], list[str]]
-    env: tuple[tuple[str, str], ...] = ()
-
-
-GATEWAYS: dict[str, GatewaySpec] = {
-    "partnergraph": GatewaySpec(
-        "partnergraph",
-        ROOT,
-        lambda supergraph, port: [
-            str(VENV_BIN / "partnergraph"),
-            "--log-level",
-            "WARNING",
-            "serve",
-            "--supergraph",
-            str(supergraph),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-    ),
-    "apollo": GatewaySpec(
-        "apollo",
-        NODE_DIR,
-        lambda supergraph, port: ["node", "apollo_gateway.mjs", str(supergraph), str(port)],
-        (("NODE_ENV", "production"),),
-    ),
-    "hive": GatewaySpec(
-        "hive",
-        NODE_DIR,
-        lambda supergraph, port: [
-            "node",
-            "node_modules/@graphql-hive/gateway/dist/bin.js",
-            "supergraph",
-            str(supergraph),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--fork",
-            "1",
-        ],
-        (("NODE_ENV", "production"),),
-    ),
-}
-
-
-# --- results ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LoadResult:
-    """One load run against one gateway, with the CPU its process tree used meanwhile."""
-
-    requests: int
-    seconds: float
-    wrong: int
-    socket_errors: int
-    p50_ms: float
-    p99_ms: float
-    gateway_cpu_s: float
-    subgraphs_cpu_s: float
-    subgraph_requests: int
-    gateway_rss_bytes: int
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-    @property
-    def cpu_ms_per_request(self) -> float:
-        return 1000 * self.gateway_cpu_s / max(self.requests, 1)
-
-    @property
-    def subgraphs_cpu_ms_per_request(self) -> float:
-        return 1000 * self.subgraphs_cpu_s / max(self.requests, 1)
-
-    @property
-    def subgraph_requests_per_request(self) -> float:
-        return self.subgraph_requests / max(self.requests, 1)
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayOutcome:
-    name: str
-    status: str  # "ok", "ok, but ...", "wrong answer: ...", "did not start: ..."
-    load: LoadResult | None = None
-
-
-# --- setup -----------------------------------------------------------------------------------
 
 
 def ensure_npm_packages() -> None:
@@ -190,131 +83,6 @@ def supergraph_for_ports(ports: dict[str, int], target: Path) -> Path:
             raise SystemExit(f"bench/supergraph.graphql has no URL for subgraph {name!r}")
     target.write_text(text)
     return target
-
-
-def reference_response(query_file: Path) -> Any:
-    """The correct answer to the query, from the non-federated oracle."""
-    out = subprocess.run(
-        ["node", str(BENCH / "subgraphs" / "reference.mjs"), str(query_file)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout)
-
-
-# --- processes -------------------------------------------------------------------------------
-
-
-def start(
-    command: list[str], cwd: Path, log: Path, env: tuple[tuple[str, str], ...] = ()
-) -> subprocess.Popen[bytes]:
-    """Start a server in its own session (so stop() can end its whole tree by group id)."""
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            command,
-            cwd=cwd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **dict(env)},
-            start_new_session=True,
-        )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group we started; SIGKILL it if it lingers."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def wait_for_line(log: Path, process: subprocess.Popen[bytes], line: str) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while line not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"{process.args!r} did not print {line!r}; see {log}")
-        time.sleep(0.1)
-
-
-def post(url: str, body: bytes, timeout: float = 30.0) -> tuple[int, bytes]:
-    request = urllib.request.Request(
-        url, data=body, headers={"content-type": "application/json"}, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as error:
-        return int(error.code), bytes(error.read())
-
-
-def wait_until_serving(url: str, body: bytes, process: subprocess.Popen[bytes]) -> str | None:
-    """None once the gateway answers HTTP 200; otherwise why it never did."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    last = "no answer"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return f"exited with code {process.returncode}"
-        try:
-            status, answer = post(url, body, timeout=10)
-            if status == 200:
-                return None
-            last = f"HTTP {status}: {answer[:200]!r}"
-        except (OSError, urllib.error.URLError) as error:
-            last = str(error)
-        time.sleep(0.3)
-    return f"no HTTP 200 within {STARTUP_TIMEOUT_S:.0f} s ({last})"
-
-
-# --- checking and loading --------------------------------------------------------------------
-
-
-def first_difference(got: Any, want: Any, path: str = "") -> str | None:
-    """Where two JSON values first differ (None when equal), for a readable report."""
-    if isinstance(want, dict) and isinstance(got, dict):
-        for key in want.keys() | got.keys():
-            if key not in got:
-                return f"{path}.{key} missing"
-            if key not in want:
-                return f"{path}.{key} unexpected"
-            found = first_difference(got[key], want[key], f"{path}.{key}")
-            if found:
-                return found
-        return None
-    if isinstance(want, list) and isinstance(got, list):
-        if len(got) != len(want):
-            return f"{path}: {len(got)} items, expected {len(want)}"
-        for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            found = first_difference(g, w, f"{path}[{i}]")
-            if found:
-                return found
-        return None
-    return None if got == want else f"{path}: {json.dumps(got)[:80]} != {json.dumps(want)[:80]}"
-
-
-def check_answer(url: str, body: bytes, expected: Any) -> tuple[str, int]:
-    """("ok", body length) when the gateway's answer equals the oracle's, else (why, 0).
-    Equal values in another field order than the query's are "ok, but ..." (loaded, and
-    reported)."""
-    status, answer = post(url, body)
-    if status != 200:
-        return f"wrong answer: HTTP {status}", 0
-    try:
-        got = json.loads(answer)
-    except ValueError:
-        return "wrong answer: not JSON", 0
-    if got.get("errors"):
-        return f"wrong answer: errors {json.dumps(got['errors'])[:160]}", 0
-    difference = first_difference(got, expected)
-    if difference:
-        return f"wrong answer at {difference}", 0
-    if json.dumps(got) != json.dumps(expected):
-        return "ok, but the field order differs from the query's", len(answer)
-    return "ok", len(answer)
 
 
 def run_load(url: str, body_file: Path, length: int, connections: int, seconds: int) -> Any:
@@ -422,112 +190,6 @@ def bench_gateway(
         return GatewayOutcome(spec.name, status, result), profile_text
     finally:
         stop(process)
-
-
-# --- report ----------------------------------------------------------------------------------
-
-
-def _package_version(name: str) -> str:
-    try:
-        data = json.loads((NODE_DIR / "node_modules" / name / "package.json").read_text())
-    except FileNotFoundError:
-        return "?"
-    return str(data.get("version", "?"))
-
-
-def _git(*args: str) -> str:
-    out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-    return out.stdout.strip()
-
-
-def median_outcome(outcomes: list[GatewayOutcome]) -> GatewayOutcome:
-    """The run with the median CPU per request (the lower one for an even count); a failed
-    run if any failed, since that is what must be reported."""
-    failed = [outcome for outcome in outcomes if outcome.load is None]
-    if failed:
-        return failed[0]
-    ordered = sorted(outcomes, key=lambda o: o.load.cpu_ms_per_request if o.load else 0.0)
-    return ordered[(len(ordered) - 1) // 2]
-
-
-def report(
-    runs: dict[str, list[GatewayOutcome]],
-    args: argparse.Namespace,
-    query: Path,
-    load_before: str,
-    profile_text: str | None,
-) -> str:
-    cpu_model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    dirty = " (work tree has uncommitted changes)" if _git("status", "--porcelain") else ""
-    lines = [
-        f"# Gateway benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
-        f"- query: `{query.relative_to(ROOT)}`; {args.connections} connections, "
-        f"{args.warmup} s warm-up, {args.duration} s load (then in-flight requests finish)",
-        f"- machine: {os.cpu_count()} CPUs ({cpu_model}), load average before: {load_before}",
-        f"- PartnerGraph {_git('rev-parse', '--short', 'HEAD')}{dirty}, "
-        f"Python {platform.python_version()}; Node {node}, "
-        f"@apollo/gateway {_package_version('@apollo/gateway')}, "
-        f"@apollo/server {_package_version('@apollo/server')}, "
-        f"@graphql-hive/gateway {_package_version('@graphql-hive/gateway')}",
-        "- CPU ms/req: user+system CPU of the gateway's process tree during the load, per "
-        "completed request (steadier than req/s on a shared machine). Subgraph CPU ms/req "
-        "shows the subgraphs were not the bottleneck; subgraph calls/req counts the HTTP "
-        "requests the gateway sent to the subgraphs per client request.",
-        f"- {args.repeat} run(s) per gateway, interleaved; each row is the run with the median "
-        "CPU ms/req, and the last column lists every run's.",
-        "",
-        "| gateway | answer | req/s | p50 ms | p99 ms | CPU ms/req | gateway CPU % "
-        "| subgraphs CPU ms/req | subgraph calls/req | RSS MB | bad answers | socket errors "
-        "| CPU ms/req, every run |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-    ]
-    outcomes = [median_outcome(gateway_runs) for gateway_runs in runs.values()]
-    for outcome in outcomes:
-        result = outcome.load
-        if result is None:
-            lines.append(f"| {outcome.name} | {outcome.status} |" + " - |" * 11)
-            continue
-        every = ", ".join(f"{o.load.cpu_ms_per_request:.1f}" for o in runs[outcome.name] if o.load)
-        lines.append(
-            f"| {outcome.name} | {outcome.status} | {result.rps:.1f} | {result.p50_ms:.1f} "
-            f"| {result.p99_ms:.1f} | {result.cpu_ms_per_request:.2f} "
-            f"| {100 * result.gateway_cpu_s / result.seconds:.0f} "
-            f"| {result.subgraphs_cpu_ms_per_request:.2f} "
-            f"| {result.subgraph_requests_per_request:.1f} "
-            f"| {result.gateway_rss_bytes / 2**20:.0f} | {result.wrong} | {result.socket_errors} "
-            f"| {every} |"
-        )
-    ours = next((o.load for o in outcomes if o.name == "partnergraph" and o.load), None)
-    peers = [o for o in outcomes if o.name != "partnergraph" and o.load]
-    if ours and peers:
-        lines.append("")
-        for peer in peers:
-            assert peer.load is not None
-            ratio = ours.cpu_ms_per_request / peer.load.cpu_ms_per_request
-            verdict = "less" if ratio < 1 else "more"
-            lines.append(
-                f"- PartnerGraph uses {ratio:.2f}x the CPU per request of {peer.name} ({verdict})."
-            )
-    if profile_text:
-        lines += [
-            "",
-            "## Where PartnerGraph spends CPU (py-spy, separate load run)",
-            "",
-            profile_text,
-        ]
-    return "\n".join(lines) + "\n"
-
-
-# --- main ------------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
