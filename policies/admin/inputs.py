@@ -96,7 +96,9 @@ def read_rules(inputs: list[RuleInput], schema: GraphQLSchema) -> list[Rule]:
 
 @strawberry.input(description="A caller to explain or preview for (not a credential).")
 class PrincipalInput:
-    subject: str | None = None
+    subject: str | None = strawberry.field(
+        default=None, description=f"Defaults to {PREVIEW_SUBJECT!r} for a signed-in caller."
+    )
     partner_id: str | None = None
     partner_kind: str | None = None
     tier: str | None = None

@@ -1,6 +1,6 @@
 """The admin API's Strawberry schema: queries and mutations over the policy store.
 
-Reads: `policy` (current rules and the version to send back as `expectedVersion`),
+Reads: `me`, `policy` (current rules and the version to send back as `expectedVersion`),
 `policyVersion`, `versions`, `rules`, `rule`, `audit`, `schemaTree`, `explain`,
 `decisionMatrix`, `preview`. Writes: `createRule`, `updateRule`, `deleteRule`, `rollback`,
 `importRules`, each with `reason` and `expectedVersion` (stale: CONFLICT with
@@ -92,6 +92,10 @@ async def _committed(context: AdminContext, write: Awaitable[PolicySet]) -> Poli
 
 @strawberry.type
 class Query:
+    @strawberry.field(description="The admin making the request (the actor of its writes).")
+    def me(self, info: Info) -> PrincipalInfo:
+        return PrincipalInfo.from_principal(info.context.principal)
+
     @strawberry.field(description="The rules in force and their version.")
     async def policy(self, info: Info) -> PolicySetInfo:
         return PolicySetInfo.from_policy_set(await info.context.store.current())

@@ -36,8 +36,13 @@ NOT_ADMIN = caller("ops", kind="VENDOR", partner_id="vendor", roles=("operator",
 
 
 async def test_an_admin_reads_the_policy_and_introspects(client: httpx.AsyncClient) -> None:
-    body = await gql(client, "{ policy { version rules { id } } }")
-    assert body == {"data": {"policy": {"version": 0, "rules": []}}}
+    body = await gql(client, "{ me { subject roles } policy { version rules { id } } }")
+    assert body == {
+        "data": {
+            "me": {"subject": "admin-1", "roles": ["admin"]},
+            "policy": {"version": 0, "rules": []},
+        }
+    }
     fields = (await gql(client, INTROSPECTION))["data"]["__schema"]["queryType"]["fields"]
     assert {"decisionMatrix", "explain", "preview", "audit"} <= {f["name"] for f in fields}
 

@@ -3,6 +3,7 @@ rollback, import and the audit trail, against the real MongoDB-protocol server."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -275,3 +276,15 @@ async def test_the_audit_trail_records_the_acting_admin_and_filters(
     assert [e["reason"] for e in until] == ["first"]
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert await audit(since=later) == []
+
+
+async def test_two_admins_editing_the_same_version_one_wins_one_gets_a_conflict(
+    client: httpx.AsyncClient, store: PolicyStore
+) -> None:
+    await create(client, rule("a"), 0)
+    first, second = await asyncio.gather(
+        create(client, rule("b"), 1, as_=ADMIN), create(client, rule("c"), 1, as_=OTHER_ADMIN)
+    )
+    outcomes = sorted([codes(first), codes(second)])
+    assert outcomes == [[], ["CONFLICT"]]
+    assert await counts(store) == (2, 2, 2)
