@@ -14,49 +14,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from graphql import (
-    GraphQLInterfaceType,
-    GraphQLObjectType,
-    GraphQLSchema,
-    GraphQLUnionType,
-    get_named_type,
-    is_leaf_type,
-    parse,
-    validate,
-)
+from graphql import parse, validate
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-from planner_support import assert_fetches_valid, planner, supergraph  # noqa: E402
-from test_plan_coverage import _arguments  # noqa: E402
-
-
-def random_selection(schema: GraphQLSchema, type_: object, depth: int, rnd: random.Random) -> str:
-    if isinstance(type_, GraphQLUnionType):
-        members = rnd.sample(type_.types, k=rnd.randint(1, len(type_.types)))
-        inner = [
-            f"... on {m.name} {{ {random_selection(schema, m, depth, rnd)} }}" for m in members
-        ]
-        return " ".join(["__typename", *inner])
-    assert isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
-    parts = []
-    fields = list(type_.fields.items())
-    for name, field in rnd.sample(fields, k=min(len(fields), rnd.randint(1, 4))):
-        child = get_named_type(field.type)
-        head = name + _arguments(field.args)
-        if rnd.random() < 0.15:
-            head = f"a{rnd.randint(0, 9)}_{name}: {head}"
-        if rnd.random() < 0.15:
-            head += rnd.choice([" @include(if: $c)", " @skip(if: $c)"])
-        if is_leaf_type(child):
-            parts.append(head)
-        elif depth < 4 and child is not schema.query_type:
-            parts.append(f"{head} {{ {random_selection(schema, child, depth + 1, rnd)} }}")
-    if isinstance(type_, GraphQLInterfaceType) and rnd.random() < 0.5:
-        member = rnd.choice(schema.get_possible_types(type_))
-        parts.append(f"... on {member.name} {{ {random_selection(schema, member, depth, rnd)} }}")
-    return " ".join(parts) or "__typename"
+from planner_support import (  # noqa: E402
+    assert_fetches_valid,
+    planner,
+    random_selection,
+    supergraph,
+)
 
 
 def main() -> int:

@@ -8,11 +8,29 @@ prints Apollo's plan for comparison).
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from graphql import OperationDefinitionNode, parse, validate
+from graphql import (
+    GraphQLArgument,
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    OperationDefinitionNode,
+    Undefined,
+    get_named_type,
+    is_leaf_type,
+    parse,
+    validate,
+)
 
 from gateway.planner import QueryPlanner
 from gateway.planner.plan import Fetch, Flatten, PlanNode, QueryPlan
@@ -87,3 +105,71 @@ def fetches(node: PlanNode | QueryPlan | None) -> Iterator[tuple[tuple[str, ...]
 
 def services(plan_: QueryPlan) -> list[str]:
     return [fetch.service for _, fetch in fetches(plan_)]
+
+
+def literal(type_: GraphQLInputType) -> str:
+    """Some valid literal of an input type."""
+    if isinstance(type_, GraphQLNonNull):
+        return literal(type_.of_type)
+    if isinstance(type_, GraphQLList):
+        return f"[{literal(type_.of_type)}]"
+    if isinstance(type_, GraphQLEnumType):
+        return next(iter(type_.values))
+    if isinstance(type_, GraphQLInputObjectType):
+        required = [
+            f"{name}: {literal(f.type)}"
+            for name, f in type_.fields.items()
+            if isinstance(f.type, GraphQLNonNull)
+        ]
+        return "{" + ", ".join(required) + "}"
+    return {"Int": "1", "Float": "1.5", "Boolean": "true"}.get(type_.name, '"x"')
+
+
+def required_arguments(args: dict[str, GraphQLArgument]) -> str:
+    """The argument list giving each required argument a literal."""
+    required = [
+        f"{name}: {literal(a.type)}"
+        for name, a in args.items()
+        if isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined
+    ]
+    return f"({', '.join(required)})" if required else ""
+
+
+def random_selection(
+    schema: GraphQLSchema,
+    type_: object,
+    depth: int,
+    rnd: random.Random,
+    conditions: bool = True,
+) -> str:
+    """A random valid selection set body below `type_` (aliases; with `conditions`, also
+    `@include`/`@skip` on `$c`)."""
+    if isinstance(type_, GraphQLUnionType):
+        members = rnd.sample(type_.types, k=rnd.randint(1, len(type_.types)))
+        inner = [
+            f"... on {m.name} {{ {random_selection(schema, m, depth, rnd, conditions)} }}"
+            for m in members
+        ]
+        return " ".join(["__typename", *inner])
+    assert isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
+    parts = []
+    fields = list(type_.fields.items())
+    for name, field in rnd.sample(fields, k=min(len(fields), rnd.randint(1, 4))):
+        child = get_named_type(field.type)
+        head = name + required_arguments(field.args)
+        if rnd.random() < 0.15:
+            head = f"a{rnd.randint(0, 9)}_{name}: {head}"
+        if conditions and rnd.random() < 0.15:
+            head += rnd.choice([" @include(if: $c)", " @skip(if: $c)"])
+        if is_leaf_type(child):
+            parts.append(head)
+        elif depth < 4 and child is not schema.query_type:
+            parts.append(
+                f"{head} {{ {random_selection(schema, child, depth + 1, rnd, conditions)} }}"
+            )
+    if isinstance(type_, GraphQLInterfaceType) and rnd.random() < 0.5:
+        member = rnd.choice(schema.get_possible_types(type_))
+        parts.append(
+            f"... on {member.name} {{ {random_selection(schema, member, depth, rnd, conditions)} }}"
+        )
+    return " ".join(parts) or "__typename"

@@ -7,50 +7,17 @@ from collections.abc import Iterator
 
 import pytest
 from graphql import (
-    GraphQLArgument,
-    GraphQLEnumType,
-    GraphQLInputObjectType,
-    GraphQLInputType,
     GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
-    Undefined,
     get_named_type,
     is_leaf_type,
 )
-from planner_support import fetches, plan, supergraph
+from planner_support import fetches, plan, required_arguments, supergraph
 
 SUPERGRAPHS = ["example", "shop", "media", "requires", "roots", "override"]
 MAX_DEPTH = 3
-
-
-def _literal(type_: GraphQLInputType) -> str:
-    if isinstance(type_, GraphQLNonNull):
-        return _literal(type_.of_type)
-    if isinstance(type_, GraphQLList):
-        return f"[{_literal(type_.of_type)}]"
-    if isinstance(type_, GraphQLEnumType):
-        return next(iter(type_.values))
-    if isinstance(type_, GraphQLInputObjectType):
-        required = [
-            f"{name}: {_literal(f.type)}"
-            for name, f in type_.fields.items()
-            if isinstance(f.type, GraphQLNonNull)
-        ]
-        return "{" + ", ".join(required) + "}"
-    return {"Int": "1", "Float": "1.5", "Boolean": "true"}.get(type_.name, '"x"')
-
-
-def _arguments(args: dict[str, GraphQLArgument]) -> str:
-    required = [
-        f"{name}: {_literal(a.type)}"
-        for name, a in args.items()
-        if isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined
-    ]
-    return f"({', '.join(required)})" if required else ""
 
 
 def _paths(schema: GraphQLSchema, type_: object, depth: int) -> Iterator[tuple[str, str]]:
@@ -69,7 +36,7 @@ def _paths(schema: GraphQLSchema, type_: object, depth: int) -> Iterator[tuple[s
                 if name not in type_.fields and is_leaf_type(get_named_type(field.type)):
                     yield f"... on {member.name} {{ {name} }}", name
     for name, field in type_.fields.items():
-        head = name + _arguments(field.args)
+        head = name + required_arguments(field.args)
         child = get_named_type(field.type)
         if is_leaf_type(child):
             yield head, name
