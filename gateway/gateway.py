@@ -27,11 +27,19 @@ from gateway.server.operations import OperationPipeline, response_body
 from gateway.server.schema import GatewaySchema
 from gateway.subscriptions import SubscriptionLimits, SubscriptionService, with_subscriptions
 from gateway.supergraph import Supergraph, SupergraphError
-from policies.auth import Authenticator
+from policies.auth import Authenticator, AuthSettings
 from policies.principal import ANONYMOUS, Principal
 from resolvers.stream import EventStream
 
 _EXECUTABLE = (OperationType.QUERY, OperationType.MUTATION)
+
+
+class _FromEnvironment:
+    def __repr__(self) -> str:
+        return "FROM_ENVIRONMENT"
+
+
+FROM_ENVIRONMENT: Any = _FromEnvironment()
 
 
 class Gateway:
@@ -44,7 +52,7 @@ class Gateway:
         subscription_limits: SubscriptionLimits | None = None,
         policies: Policies = None,
         authenticator: Authenticator | None = None,
-        signing_secret: bytes | None = None,
+        signing_secret: bytes | None = FROM_ENVIRONMENT,
     ) -> None:
         """With `events` (the change-event stream), the gateway also serves the live
         `Subscription` fields the supergraph's types allow (`gateway.subscriptions`), within
@@ -54,7 +62,11 @@ class Gateway:
         `PolicySet`, or `UNRESTRICTED` (tools and tests not about visibility); None means
         no policy is loaded, so everything is denied (fail closed). `authenticator` turns
         HTTP credentials into principals (without it, a request with credentials is refused).
-        `signing_secret` signs every subgraph call (`policies.signing`)."""
+        `signing_secret` signs every subgraph call (`policies.signing`); by default it is
+        the subgraph secret of `AuthSettings.from_env()` (the bundled subgraphs' default
+        too), and None sends unsigned calls."""
+        if signing_secret is FROM_ENVIRONMENT:
+            signing_secret = AuthSettings.from_env().subgraph_secret
         self.supergraph = supergraph
         self.config = config or GatewayConfig()
         unknown = sorted(set(self.config.subgraph_urls) - set(supergraph.subgraph_urls))

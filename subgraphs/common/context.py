@@ -1,4 +1,5 @@
-"""The per-request context of a subgraph: the database and the request's DataLoaders.
+"""The per-request context of a subgraph: the database, the caller (the principal the
+gateway signed for) and the request's DataLoaders.
 
 Loaders live for one request, so entity loading is batched (one query for all the
 representations of an `_entities` call) and cached only within that request.
@@ -13,6 +14,8 @@ from typing import Any, TypeVar
 from pymongo.asynchronous.database import AsyncDatabase
 from strawberry.dataloader import DataLoader
 
+from policies.principal import ANONYMOUS, Principal
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -22,6 +25,7 @@ Fetch = Callable[[Iterable[K]], Awaitable[dict[K, V]]]
 @dataclass
 class SubgraphContext:
     db: AsyncDatabase[Any]
+    principal: Principal = ANONYMOUS
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 
     def loader(self, name: str, fetch: Fetch[K, V]) -> DataLoader[K, V | None]:

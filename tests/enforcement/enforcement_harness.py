@@ -119,6 +119,8 @@ class ServedSubgraph:
     root: dict[str, Any]
     secret: bytes | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    """The headers of each accepted request."""
     url: str = ""
 
     @property
@@ -135,6 +137,7 @@ class ServedSubgraph:
                 return JSONResponse({"errors": [exc.to_graphql_error()]}, 401)
         body = orjson.loads(raw)
         self.requests.append(body)
+        self.headers.append(dict(request.headers))
         root = dict(self.root)
         result = await graphql(
             self.schema,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 from starlette.applications import Starlette
-from subgraph_harness import Subgraph
+from subgraph_harness import GatewaySigner, Subgraph
 
 from resolvers.mongo import Document
 from resolvers.seed import seed
@@ -33,7 +33,9 @@ async def seeded(db: AsyncDatabase[Document]) -> AsyncDatabase[Document]:
 async def _subgraph(name: str, db: AsyncDatabase[Document]) -> AsyncIterator[Subgraph]:
     app = APPS[name](db)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://subgraph") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://subgraph", auth=GatewaySigner()
+    ) as client:
         yield Subgraph(client)
 
 

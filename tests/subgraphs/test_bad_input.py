@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from subgraph_harness import Subgraph, snapshot
+from subgraph_harness import GatewaySigner, Subgraph, snapshot
 
 from resolvers.mongo import Document
 from resolvers.seed import seed, seed_documents
@@ -144,7 +144,9 @@ async def test_bad_request(
 ) -> None:
     before = await snapshot(seeded_once)
     transport = httpx.ASGITransport(app=APPS[subgraph](seeded_once))
-    async with httpx.AsyncClient(transport=transport, base_url="http://subgraph") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://subgraph", auth=GatewaySigner()
+    ) as client:
         body = await Subgraph(client).post(document, variables)
     assert [e["extensions"]["code"] for e in body["errors"]] == [code], body
     assert "Traceback" not in str(body)

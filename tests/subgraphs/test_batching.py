@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
-from subgraph_harness import Subgraph
+from subgraph_harness import GatewaySigner, Subgraph
 
 from resolvers.embedded_mongo import EmbeddedMongo
 from resolvers.mongo import Document
@@ -52,7 +52,9 @@ async def counted(
 async def entities(app: Any, reps: list[dict[str, Any]], selection: str) -> list[Any]:
     query = f"query ($r: [_Any!]!) {{ _entities(representations: $r) {{ {selection} }} }}"
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://subgraph") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://subgraph", auth=GatewaySigner()
+    ) as client:
         data = await Subgraph(client).data(query, {"r": reps})
     result: list[Any] = data["_entities"]
     return result

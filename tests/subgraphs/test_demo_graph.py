@@ -18,13 +18,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from resolvers.embedded_mongo import free_port
 from resolvers.mongo import Document
-from subgraphs.deals.app import create_app as create_deals
-from subgraphs.inventory.app import create_app as create_inventory
-from subgraphs.partners.app import create_app as create_partners
+from subgraphs.common.app import create_subgraph_app
+from subgraphs.deals.schema import schema as deals_schema
+from subgraphs.inventory.schema import schema as inventory_schema
+from subgraphs.partners.schema import schema as partners_schema
 
 HERE = Path(__file__).resolve().parent
 SUPERGRAPH = HERE.parents[1] / "gateway" / "demo" / "supergraph.graphql"
-APPS = {"4001": create_partners, "4002": create_deals, "4003": create_inventory}
+# Apollo Gateway cannot sign its calls: these apps opt out of signatures (test only).
+SCHEMAS = {"4001": partners_schema, "4002": deals_schema, "4003": inventory_schema}
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 
@@ -40,10 +42,11 @@ async def supergraph(seeded: AsyncDatabase[Document], tmp_path: Path) -> AsyncIt
     """The demo supergraph, pointed at the subgraphs served on free ports."""
     text = SUPERGRAPH.read_text()
     servers = []
-    for default_port, create in APPS.items():
+    for default_port, schema in SCHEMAS.items():
         port = free_port()
         text = text.replace(f"127.0.0.1:{default_port}/", f"127.0.0.1:{port}/")
-        config = uvicorn.Config(create(seeded), host="127.0.0.1", port=port, log_level="warning")
+        app = create_subgraph_app(schema, seeded, secret=None)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         servers.append(_Server(config))
     tasks = [asyncio.create_task(server.serve()) for server in servers]
     while not all(server.started for server in servers):
