@@ -58,7 +58,9 @@ class RuleInput:
     id: str
     target: str = strawberry.field(description="Type, Type.* or Type.field")
     effect: EffectValue
-    principals: PrincipalMatchInput | None = None
+    principals: PrincipalMatchInput | None = strawberry.field(
+        default=None, description="Omitted: every signed-in caller."
+    )
     description: str = ""
     mask: JSON | None = strawberry.field(
         default=strawberry.UNSET, description="Required for MASK rules (null is a value)."

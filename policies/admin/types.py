@@ -125,7 +125,11 @@ class PolicyVersion:
         )
 
 
-@strawberry.type(name="RuleChange", description="One rule before and after (null: absent).")
+@strawberry.type(
+    name="RuleChange",
+    description="One rule before and after (null: absent), in the external rule format "
+    "(the keys of YAML files; effect in lower case).",
+)
 class RuleChangeType:
     rule_id: str
     kind: ChangeKind
