@@ -152,6 +152,7 @@ def validate_subgraph(subgraph: SubgraphSchema) -> list[CompositionError]:
                     type_def.name,
                     field_def.name,
                 )
+    errors.extend(_interface_keys_on_implementations(subgraph))
     if subgraph.federation_version == 2:
         for type_def in subgraph.types.values():
             for field_def in type_def.fields.values():
@@ -191,6 +192,7 @@ def validate_merged(merged: MergedSupergraph) -> list[CompositionError]:
         )
     errors.extend(_inaccessible_references(merged))
     errors.extend(_interface_fields(merged))
+    errors.extend(_entity_interfaces(merged))
     for merged_type in merged.types.values():
         if merged_type.kind != "object":
             continue
@@ -327,4 +329,85 @@ def _interface_fields(merged: MergedSupergraph) -> list[CompositionError]:
                         field=name,
                     )
                 )
+    return errors
+
+
+def _entity_interfaces(merged: MergedSupergraph) -> list[CompositionError]:
+    """Entity interfaces (`@key` on an interface) and `@interfaceObject`, as Apollo checks
+    them: an interface object stands for an interface some subgraph defines, in a subgraph
+    that knows none of its implementations; a subgraph with a resolvable key on the interface
+    must know every implementation, so it can answer `__typename` for any of them."""
+    errors: list[CompositionError] = []
+    for interface in merged.types.values():
+        if interface.kind != "interface":
+            continue
+        implementations = [t for t in merged.types.values() if interface.name in t.interfaces]
+        sources = interface.sources
+        if all(s.interface_object for s in sources.values()):
+            errors.append(
+                CompositionError(
+                    "INTERFACE_OBJECT_USAGE_ERROR",
+                    f"{interface.name} is an @interfaceObject in every subgraph that defines it "
+                    f"({', '.join(sources)})",
+                    f"define `interface {interface.name}` (with its @key and implementations) in "
+                    "the subgraph that owns it",
+                    type=interface.name,
+                )
+            )
+            continue
+        for graph, source in sources.items():
+            known = [t.name for t in implementations if graph in t.sources]
+            if source.interface_object and known:
+                errors.append(
+                    CompositionError(
+                        "INTERFACE_OBJECT_USAGE_ERROR",
+                        f"{interface.name} is an @interfaceObject here, yet this subgraph "
+                        f"defines its implementations {', '.join(known)}",
+                        f"make {interface.name} an interface here, or drop the implementations",
+                        subgraph=graph,
+                        type=interface.name,
+                    )
+                )
+            elif not source.interface_object and any(k.resolvable for k in source.keys):
+                missing = [
+                    t.name
+                    for t in implementations
+                    if graph not in t.sources or interface.name not in t.sources[graph].interfaces
+                ]
+                if missing:
+                    errors.append(
+                        CompositionError(
+                            "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+                            f"{interface.name} has a resolvable @key here, but this subgraph "
+                            f"does not define its implementations {', '.join(missing)}",
+                            f"define {', '.join(missing)} implementing {interface.name} here, "
+                            "or make the interface key resolvable: false",
+                            subgraph=graph,
+                            type=interface.name,
+                        )
+                    )
+    return errors
+
+
+def _interface_keys_on_implementations(subgraph: SubgraphSchema) -> list[CompositionError]:
+    """A key on an interface must be a resolvable key of each implementation too."""
+    errors: list[CompositionError] = []
+    for interface in subgraph.types.values():
+        if interface.kind != "interface":
+            continue
+        for key in interface.keys:
+            for implementation in subgraph.types.values():
+                if interface.name not in implementation.interfaces:
+                    continue
+                if not any(k.fields == key.fields and k.resolvable for k in implementation.keys):
+                    errors.append(
+                        CompositionError(
+                            "INTERFACE_KEY_NOT_ON_IMPLEMENTATIONS",
+                            f'@key(fields: "{key.fields}") on interface {interface.name} is '
+                            f"not a resolvable key of its implementation {implementation.name}",
+                            f'add @key(fields: "{key.fields}") to {implementation.name}',
+                            subgraph=subgraph.name,
+                            type=implementation.name,
+                        )
+                    )
     return errors

@@ -2,7 +2,8 @@
 (sometimes not resolvable), shareable (and now and then unshareable) fields whose types and
 nullability vary across subgraphs, value types, enums used as input and/or output with
 differing values, optional and required arguments, input types whose fields differ, unions
-whose members differ, `@override` (with and without labels), `@external` + `@requires`.
+whose members differ, `@override` (with and without labels), `@external` + `@requires`,
+entity interfaces and `@interfaceObject`s.
 Some compose; most fail for a variety of reasons (enum values, satisfiability, sharing,
 types), which exercises both the merge rules and the errors."""
 
@@ -14,7 +15,8 @@ from gateway.composition import SubgraphSource
 
 HEADER = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", '
-    '"@shareable", "@external", "@requires", "@provides", "@override", "@inaccessible", "@tag"])\n'
+    '"@shareable", "@external", "@requires", "@provides", "@override", "@inaccessible", "@tag", '
+    '"@interfaceObject"])\n'
 )
 SCALARS = ("Int", "String", "Float", "Boolean", "ID")
 ENUM_VALUES = ("A", "B", "C", "D")
@@ -53,6 +55,14 @@ def _subgraph(
         wrapped = rng.choice(("{}", "[{}!]!", "{}!")).format(target)
         roots.append(f"  q{n}_{i}{argument}: {wrapped}")
     parts.append("type Query {\n" + "\n".join(roots) + "\n}\n")
+    abstract = rng.choice((None, None, "interface", "interface", "object"))
+    implementers = [e for e in present_entities if abstract == "interface" and rng.random() < 0.7]
+    if abstract == "interface":
+        parts.append('interface I @key(fields: "id") {\n  id: ID!\n}\n')
+        parts.append(f"extend type Query {{\n  nodes{n}: [I!]!\n}}\n")
+    elif abstract == "object":
+        parts.append(f'type I @key(fields: "id") @interfaceObject {{\n  id: ID!\n  x{n}: Int\n}}\n')
+        parts.append(f"extend type Query {{\n  io{n}: [I!]!\n}}\n")
     for entity in present_entities:
         resolvable = "" if rng.random() < 0.95 else ", resolvable: false"
         fields = ["  id: ID!"]
@@ -75,8 +85,11 @@ def _subgraph(
             value = rng.choice(values)
             if value in present_values:
                 fields.append(f"  val: {value} @shareable")
+        implements = " implements I" if entity in implementers else ""
         parts.append(
-            f'type {entity} @key(fields: "id"{resolvable}) {{\n' + "\n".join(fields) + "\n}\n"
+            f'type {entity}{implements} @key(fields: "id"{resolvable}) {{\n'
+            + "\n".join(fields)
+            + "\n}\n"
         )
     for value in present_values:
         fields = [
@@ -86,7 +99,9 @@ def _subgraph(
         ] or [f"  f0: {field_types['f0']}"]
         parts.append(f"type {value} @shareable {{\n" + "\n".join(fields) + "\n}\n")
     if use_enum:
-        chosen = [v for v in ENUM_VALUES if rng.random() < 0.7] or ["A"]
+        chosen = list(ENUM_VALUES)
+        if rng.random() < 0.4:
+            chosen = [v for v in ENUM_VALUES if rng.random() < 0.7] or ["A"]
         parts.append("enum En {\n" + "\n".join(f"  {v}" for v in chosen) + "\n}\n")
     if rng.random() < 0.5:
         inputs = [
