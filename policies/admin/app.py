@@ -51,7 +51,7 @@ class _AdminView(GraphQL[AdminContext, None]):
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
-            response = _refusal(exc.status_code, exc.reason, {"code": "BAD_REQUEST"})
+            response = _error_response(exc.status_code, exc.reason, {"code": "BAD_REQUEST"})
         await response(scope, receive, send)
 
 
@@ -77,15 +77,15 @@ class AdminApp:
         try:
             principal = require_admin(await self.authenticator.from_headers(request.headers))
         except AuthError as exc:
-            await _refusal(exc.http_status, exc.message, exc.extensions)(scope, receive, send)
+            await _error_response(exc.http_status, exc.message, exc.extensions)(scope, receive, send)
             return
         except AccessDenied as exc:
-            await _refusal(exc.http_status, exc.message, exc.extensions)(scope, receive, send)
+            await _error_response(exc.http_status, exc.message, exc.extensions)(scope, receive, send)
             return
         await self.view({**scope, PRINCIPAL_SCOPE_KEY: principal}, receive, send)
 
 
-def _refusal(status: int, message: str, extensions: dict[str, Any]) -> Response:
+def _error_response(status: int, message: str, extensions: dict[str, Any]) -> Response:
     body = orjson.dumps({"errors": [{"message": message, "extensions": extensions}]})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return Response(body, status, headers, media_type="application/json")
