@@ -76,11 +76,9 @@ class AdminApp:
         request = Request(scope, receive)
         try:
             principal = require_admin(await self.authenticator.from_headers(request.headers))
-        except AuthError as exc:
-            await _error_response(exc.http_status, exc.message, exc.extensions)(scope, receive, send)
-            return
-        except AccessDenied as exc:
-            await _error_response(exc.http_status, exc.message, exc.extensions)(scope, receive, send)
+        except (AuthError, AccessDenied) as exc:
+            refusal = _error_response(exc.http_status, exc.message, exc.extensions)
+            await refusal(scope, receive, send)
             return
         await self.view({**scope, PRINCIPAL_SCOPE_KEY: principal}, receive, send)
 
