@@ -125,11 +125,11 @@ def test_same_result_as_npm_composer(
 
 
 def test_generated_sets_same_result_as_npm_composer() -> None:
-    """200 reproducible random sets: the same accept/reject decision and the same supergraph
+    """120 reproducible random sets: the same accept/reject decision and the same supergraph
     as the Guild composer; where they disagree, as @apollo/composition (the tie-breaker:
     e.g. the Guild tool accepts an @override'n field that another subgraph resolves without
     @shareable, and rejects an @override whose source subgraph lacks the field)."""
-    sets = {f"generated/{seed}": generated_set(seed) for seed in range(100, 300)}
+    sets = {f"generated/{seed}": generated_set(seed) for seed in range(100, 220)}
     guild = _compose_with_npm(sets, with_apollo=())
     ours: dict[str, str | None] = {}
     for name, sources in sets.items():
@@ -148,7 +148,7 @@ def test_generated_sets_same_result_as_npm_composer() -> None:
     problems = {n: _disagreement(ours[n], apollo[n]["apollo"]) for n in disputed}
     assert {n: p for n, p in problems.items() if p} == {}
     composed = sum(1 for sdl in ours.values() if sdl is not None)
-    assert 15 <= composed <= len(sets) - 15, composed  # both outcomes are exercised
+    assert 10 <= composed <= len(sets) - 10, composed  # both outcomes are exercised
 
 
 def _disagreement(ours: str | None, reference: dict[str, Any]) -> list[str]:
