@@ -106,7 +106,7 @@ class Enricher:
             operation.operation_name,
             operation.variables,
             entry,
-            visibility.view_key(view),
+            visibility.plan_key(view),
             principal,
         )
         payload = visibility.finish(prepared, view, response, operation.variables)
@@ -128,10 +128,10 @@ class Enricher:
         operation_name: str | None,
         variables: dict[str, Any],
         entry: StreamEntry,
-        view_key: str,
+        plan_key: str,
         principal: Principal,
     ) -> dict[str, Any]:
-        plan = self.plan(document, operation_name, view_key)
+        plan = self.plan(document, operation_name, plan_key)
         representation = {"__typename": plan.entity_type, **entry.event.key}
         return await execute_from(
             self.executor,

@@ -40,7 +40,7 @@ class FanOut:
         self.visibility = visibility
         self.subscribers: set[Subscriber] = set()
         self.reader = StreamReader(events, stream, self.dispatch, self._expired)
-        self.dispatched = 0
+        self.dispatched = 0  # events handled (observability, tests)
 
     async def attach(self, subscriber: Subscriber) -> None:
         """From now on the subscriber's queue receives every event the reader reads."""
@@ -63,10 +63,10 @@ class FanOut:
         )
 
     async def dispatch(self, entry: StreamEntry) -> None:
+        self.dispatched += 1
         live = [s for s in self.subscribers if s.ended is None]
         if not live:
             return
-        self.dispatched += 1
         groups: dict[tuple[str, str], tuple[LiveOperation, Any, list[Subscriber]]] = {}
         probe: dict[str, Any] | None = None
         probed = False

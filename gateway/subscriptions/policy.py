@@ -1,7 +1,7 @@
 """Visibility for subscription events: the one place the fan-out meets policy enforcement.
 
 The fan-out asks, per subscriber and event, for the caller's view *at delivery time* (so a
-policy change applies from the next event on), groups subscribers by the view's plan key,
+policy change applies from the next event on), groups subscribers by view key,
 and per group prepares the operation for the view (`gateway.enforcement`), plans and runs
 the prepared document, then drops the event when the record is not visible and filters
 the fields otherwise. Without enforcement (`UNRESTRICTED`, tools and tests) everything
@@ -55,6 +55,13 @@ class EventVisibility:
 
     @staticmethod
     def view_key(view: PolicyView | None) -> str:
+        """Subscribers whose views share this key see exactly the same payload (the full
+        key: record conditions bound to each principal's claims are part of it)."""
+        return "" if view is None else view.key
+
+    @staticmethod
+    def plan_key(view: PolicyView | None) -> str:
+        """What the plan of the prepared document depends on."""
         return "" if view is None else view.plan_key
 
     def prepare(

@@ -23,7 +23,10 @@ from resolvers.events import ChangeEvent
 
 @dataclass(frozen=True, slots=True)
 class LiveField:
-    """One subscription field: `name(filter: filter_input): entity_type!`.
+    """One subscription field: `name(filter: filter_input): entity_type`.
+
+    Nullable: a record that cannot be read any more (deleted), or whose non-null field the
+    caller may not see, is `null` with an error, and the event still carries its id.
 
     `probe` is the selection (on `entity_type`) that the filter criteria in `probed` read;
     `requires` are the types that must exist in the API schema for the field to be added.
@@ -136,7 +139,7 @@ def subscription_sdl(fields: tuple[LiveField, ...]) -> str:
     ]
     for field in fields:
         lines.append(f'  """{field.description}"""')
-        lines.append(f"  {field.name}(filter: {field.filter_input}): {field.entity_type}!")
+        lines.append(f"  {field.name}(filter: {field.filter_input}): {field.entity_type}")
     lines.append("}")
     inputs = "\n".join(field.input_sdl for field in fields)
     return "\n".join(lines) + "\n" + inputs + "\n"

@@ -184,9 +184,7 @@ class SubscriptionService:
             )
         subscription_type = self.schema.subscription_type
         assert subscription_type is not None
-        arguments = get_argument_values(
-            subscription_type.fields[field.name], field_node, coerced
-        )
+        arguments = get_argument_values(subscription_type.fields[field.name], field_node, coerced)
         try:
             self.enricher.plan(document, operation_name)
         except PlanningError as error:

@@ -21,7 +21,7 @@ async def main(supergraph: str, port: int, redis_url: str, prefix: str) -> None:
     config = uvicorn.Config(create_app(gateway), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
         await asyncio.sleep(0.02)
     print("ready", flush=True)
     await task

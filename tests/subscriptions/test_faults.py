@@ -83,7 +83,7 @@ async def own_redis(tmp_path: Path) -> AsyncIterator[RedisProcess]:
 
 async def collect(client: WsClient, count: int) -> list[str]:
     """Event ids of the next `count` events of the client's one subscription."""
-    ids = []
+    ids: list[str] = []
     async with asyncio.timeout(GUARD):
         while len(ids) < count:
             message = await client.receive()
@@ -107,9 +107,7 @@ async def test_redis_restart_mid_stream_loses_and_repeats_nothing(
                 received = await collect(client, 3)
                 await own_redis.stop()
                 # Appends wait (as the outbox relay does) until Redis is back.
-                later = asyncio.create_task(
-                    _append_all(events, [f"D-00000{n}" for n in (4, 5, 6)])
-                )
+                later = asyncio.create_task(_append_all(events, [f"D-00000{n}" for n in (4, 5, 6)]))
                 await asyncio.sleep(0.5)  # let the reader meet the outage (not asserted)
                 await own_redis.start()
                 appended += await later

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import websockets
+from websockets.typing import Subprotocol
 
 _ids = itertools.count(1)
 
@@ -21,7 +22,8 @@ class WsClient:
         self.socket: Any = None
 
     async def __aenter__(self) -> WsClient:
-        self.socket = await websockets.connect(self.url, subprotocols=["graphql-transport-ws"])
+        protocol = Subprotocol("graphql-transport-ws")
+        self.socket = await websockets.connect(self.url, subprotocols=[protocol])
         await self.send({"type": "connection_init", "payload": self.connection_params or {}})
         ack = await self.receive()
         assert ack["type"] == "connection_ack", ack
