@@ -174,3 +174,34 @@ def test_comparison_notices_join_and_api_differences() -> None:
 def _fed1_supergraph() -> str:
     fed1 = next(s for s in corpus_sets() if s.name == "corpus/fed1_extend")
     return compose(fed1.sources).supergraph_sdl
+
+
+APOLLO_INTERNALS = TESTS / "node" / "node_modules" / "@apollo" / "federation-internals"
+
+
+def test_apollo_loads_every_supergraph_we_compose() -> None:
+    """ "Other federation tools accept it": Apollo's own supergraph loader (what
+    @apollo/gateway runs: validation, subgraph extraction, a query planner) takes every
+    supergraph we compose, and rejects a corrupted one."""
+    if shutil.which("node") is None or not APOLLO_INTERNALS.exists():
+        pytest.skip("node or @apollo/federation-internals (tests/node) is missing")
+    supergraphs = {
+        s.name: compose(s.sources).supergraph_sdl
+        for s in ALL_SETS
+        if s.expected_errors is None and s.name not in WE_REFUSE
+    }
+    supergraphs["corrupted"] = supergraphs["demo"].replace(
+        "@join__field(graph: PARTNERS)", "@join__field(graph: NOWHERE)", 1
+    )
+    completed = subprocess.run(
+        ["node", str(TESTS / "composition" / "load_with_apollo.mjs")],
+        input=json.dumps(supergraphs),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    problems = json.loads(completed.stdout)
+    assert "NOWHERE" in problems.pop("corrupted")
+    assert {name: p for name, p in problems.items() if p} == {}
