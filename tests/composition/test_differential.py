@@ -180,7 +180,7 @@ APOLLO_INTERNALS = TESTS / "node" / "node_modules" / "@apollo" / "federation-int
 
 
 def test_apollo_loads_every_supergraph_we_compose() -> None:
-    """ "Other federation tools accept it": Apollo's own supergraph loader (what
+    """Other federation tools accept our output: Apollo's own supergraph loader (what
     @apollo/gateway runs: validation, subgraph extraction, a query planner) takes every
     supergraph we compose, and rejects a corrupted one."""
     if shutil.which("node") is None or not APOLLO_INTERNALS.exists():
