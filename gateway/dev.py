@@ -22,6 +22,7 @@ from gateway.servers import Listener, serve_all, wait_started
 from gateway.settings import Settings
 from resolvers.embedded_mongo import EmbeddedMongo
 from resolvers.mongo import Document, connect, database
+from resolvers.stream import EventStream
 
 log = logging.getLogger("partnergraph.dev")
 
@@ -76,21 +77,25 @@ class DemoEcosystem:
         return "\n".join(lines)
 
 
-def build_listeners(settings: Settings, db: AsyncDatabase[Document]) -> list[Listener]:
+def build_listeners(
+    settings: Settings, db: AsyncDatabase[Document], events: EventStream | None = None
+) -> list[Listener]:
+    """The gateway (serving subscriptions from `events`, the relay's stream) and the
+    three subgraphs."""
     from subgraphs.deals.app import create_app as deals_app
     from subgraphs.inventory.app import create_app as inventory_app
     from subgraphs.partners.app import create_app as partners_app
 
     host = settings.host
     return [
-        Listener("gateway", _gateway_app(settings), host, settings.gateway_port),
+        Listener("gateway", _gateway_app(settings, events), host, settings.gateway_port),
         Listener("partners", partners_app(db), host, settings.partners_port),
         Listener("deals", deals_app(db), host, settings.deals_port),
         Listener("inventory", inventory_app(db), host, settings.inventory_port),
     ]
 
 
-def _gateway_app(settings: Settings) -> Any:
+def _gateway_app(settings: Settings, events: EventStream | None = None) -> Any:
     from gateway.config import GatewayConfig
     from gateway.gateway import Gateway
     from gateway.server import create_app
@@ -105,7 +110,7 @@ def _gateway_app(settings: Settings) -> Any:
             "inventory": f"{base}:{settings.inventory_port}/graphql",
         },
     )
-    return create_app(Gateway.from_file(DEMO_SUPERGRAPH, config), config)
+    return create_app(Gateway.from_file(DEMO_SUPERGRAPH, config, events=events), config)
 
 
 async def run_dev(settings: Settings) -> None:
@@ -118,7 +123,9 @@ async def run_dev(settings: Settings) -> None:
         stream = open_event_stream(settings.redis_url, maxlen=settings.stream_maxlen)
         relay = OutboxRelay(db, stream)
         await relay.start()
-        ecosystem = DemoEcosystem(settings, build_listeners(settings, db))
+        # The relay's stream object itself (in-process without REDIS_URL): the gateway reads
+        # what the relay appends.
+        ecosystem = DemoEcosystem(settings, build_listeners(settings, db, stream))
         stop = asyncio.Event()
         serving = asyncio.create_task(serve_all(ecosystem.listeners, stop))
         try:
