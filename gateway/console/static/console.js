@@ -692,7 +692,11 @@
         return;
       }
       currentVersion = data.policy.version;
-      $('#audit-summary').textContent = `${data.audit.length} change(s) shown; the policy is at version ${currentVersion}.`;
+      const applied = Object.entries({ admin: filter.actor, target: filter.target, rule: filter.ruleId, from: form.elements.since.value, to: form.elements.until.value })
+        .filter(([, value]) => value)
+        .map(([name, value]) => `${name} ${value}`);
+      const scope = applied.length ? ` (${applied.join(', ')})` : '';
+      $('#audit-summary').textContent = `${data.audit.length} change(s) shown${scope}; the policy is at version ${currentVersion}.`;
       $('#audit-list').replaceChildren(...data.audit.map(entryView));
     }
 
