@@ -121,6 +121,7 @@ class GatewaySchema(strawberry.Schema):
         """Subscriptions go to the `SubscriptionService` (graphql-core never runs them);
         anything else streams as Strawberry does."""
         from gateway.subscriptions.transport import (
+            credentials_expire_at,
             is_subscription,
             last_event_id,
             subscription_principal,
@@ -141,6 +142,7 @@ class GatewaySchema(strawberry.Schema):
                 operation_name,
                 last_event_id(operation_extensions, context_value),
                 subscription_principal(context_value),
+                credentials_expire_at(context_value),
             )
         return await super().stream(
             query,

@@ -102,9 +102,11 @@ class SubscriptionService:
         operation_name: str | None,
         last_event_id: Any,
         principal: Principal,
+        expires_at: float | None = None,
     ) -> AsyncGenerator[ExecutionResult, None]:
-        """The results of one subscription (see the module docstring)."""
-        return self._stream(query, variables, operation_name, last_event_id, principal)
+        """The results of one subscription (see the module docstring). At `expires_at`
+        (epoch seconds: the credential's expiry) it ends with CREDENTIALS_EXPIRED."""
+        return self._stream(query, variables, operation_name, last_event_id, principal, expires_at)
 
     async def _stream(
         self,
@@ -113,6 +115,7 @@ class SubscriptionService:
         operation_name: str | None,
         last_event_id: Any,
         principal: Principal,
+        expires_at: float | None,
     ) -> AsyncGenerator[ExecutionResult, None]:
         try:
             operation = self._operation(query, variables, operation_name)
@@ -130,7 +133,7 @@ class SubscriptionService:
             yield PreExecutionError(data=None, errors=[_error(exc.code, str(exc))])
             return
         fanout = self.fanout(operation.field)
-        subscriber = Subscriber(operation, principal, self.limits.max_queue)
+        subscriber = Subscriber(operation, principal, self.limits.max_queue, expires_at)
         try:
             await fanout.attach(subscriber)
             first = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -56,6 +57,8 @@ class Subscriber:
     operation: Any
     principal: Principal
     max_queue: int
+    # When the caller's credential expires (epoch seconds): the subscription ends then.
+    expires_at: float | None = None
     id: int = field(default_factory=lambda: next(_ids))
     ended: Ended | None = None
     # Deliveries with ids at or below this were already sent (by the resume backfill).
@@ -84,10 +87,35 @@ class Subscriber:
             self.ended = Ended(code, message)
             self._queue.put_nowait(self.ended)
 
+    async def _next(self) -> Delivery | Ended:
+        if self.expires_at is None:
+            return await self._queue.get()
+        if time.time() >= self.expires_at:
+            return self._expire()
+        try:
+            async with asyncio.timeout_at(self._deadline()):
+                return await self._queue.get()
+        except TimeoutError:
+            return self._expire()
+
+    def _expire(self) -> Ended:
+        self.ended = Ended(
+            EndCode.CREDENTIALS_EXPIRED,
+            "Your credentials expired. Reconnect with a fresh token and resubscribe with "
+            "extensions.lastEventId to continue where you stopped.",
+        )
+        return self.ended
+
+    def _deadline(self) -> float:
+        """`expires_at` on the event loop's clock."""
+        assert self.expires_at is not None
+        loop = asyncio.get_running_loop()
+        return loop.time() + max(0.0, self.expires_at - time.time())
+
     async def deliveries(self) -> AsyncIterator[Delivery | Ended]:
         """Queued deliveries in order (skipping ids already sent), then the end if any."""
         while True:
-            item = await self._queue.get()
+            item = await self._next()
             if isinstance(item, Ended):
                 yield item
                 return

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any, ClassVar
 
+import jwt
 from graphql import OperationType, get_operation_ast
 from starlette.requests import HTTPConnection
 from strawberry.exceptions import ConnectionRejectionError
@@ -64,6 +65,33 @@ def subscription_principal(context: Any) -> Principal:
     """The principal the transport authenticated (anonymous when no auth is configured)."""
     principal = context_value(context, PRINCIPAL)
     return principal if isinstance(principal, Principal) else ANONYMOUS
+
+
+def credentials_expire_at(context: Any) -> float | None:
+    """When the bearer token that authenticated this subscription expires (epoch seconds),
+    from the `connection_init` payload or the request's Authorization header. The token was
+    verified when the connection or request was accepted; only its `exp` is read here."""
+    params = context_value(context, "connection_params")
+    authorization = None
+    if isinstance(params, Mapping):
+        authorization = next(
+            (v for k, v in params.items() if isinstance(k, str) and k.lower() == "authorization"),
+            None,
+        )
+    request = context_value(context, "request")
+    if authorization is None and isinstance(request, HTTPConnection):
+        authorization = request.headers.get("authorization")
+    if not isinstance(authorization, str):
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    try:
+        claims = jwt.decode(token.strip(), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    expires = claims.get("exp")
+    return float(expires) if isinstance(expires, int | float) else None
 
 
 def last_event_id(extensions: Mapping[str, Any] | None, context: Any) -> Any:

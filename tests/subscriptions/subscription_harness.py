@@ -22,6 +22,8 @@ from gateway.enforcement import UNRESTRICTED
 from gateway.gateway import Gateway
 from gateway.server import create_app
 from gateway.supergraph import Supergraph
+from policies.model import PolicySet, rules_from_dicts
+from policies.principal import AuthMethod, Principal
 from resolvers.embedded_mongo import free_port
 from resolvers.events import ChangeEvent, stream_name
 from resolvers.mongo import Document
@@ -166,3 +168,33 @@ async def seeded_subgraphs(mongo_client: Any) -> AsyncIterator[Subgraphs]:
     finally:
         await subgraphs.stop()
         await mongo_client.drop_database(name)
+
+
+def reseller(partner_id: str) -> Principal:
+    return Principal(
+        subject=f"user-{partner_id}",
+        partner_id=partner_id,
+        partner_kind="RESELLER",
+        auth_method=AuthMethod.JWT,
+    )
+
+
+def policies(*, notes_visible: bool, version: int) -> PolicySet:
+    resellers = {"partnerKinds": ["RESELLER"]}
+    own = "record.partner.id == principal.partnerId"
+    rules: list[dict[str, Any]] = [
+        {"id": "sub", "principals": resellers, "target": "Subscription", "effect": "allow"},
+        {
+            "id": "own",
+            "principals": resellers,
+            "target": "Deal",
+            "effect": "allow",
+            "condition": own,
+        },
+        {"id": "partner", "principals": resellers, "target": "Partner", "effect": "allow"},
+    ]
+    if not notes_visible:
+        rules.append(
+            {"id": "notes", "principals": resellers, "target": "Deal.notes", "effect": "deny"}
+        )
+    return PolicySet(version=version, rules=tuple(rules_from_dicts(rules)))

@@ -15,6 +15,8 @@ from subscription_harness import (
     Subgraphs,
     append,
     deal_event,
+    policies,
+    reseller,
     served_gateway,
     stock_event,
     wait_for,
@@ -26,43 +28,12 @@ from gateway.gateway import Gateway
 from gateway.subscriptions import SubscriptionLimits
 from gateway.subscriptions.service import SubscriptionService
 from gateway.supergraph import Supergraph
-from policies.model import PolicySet, rules_from_dicts
-from policies.principal import ANONYMOUS, AuthMethod, Principal
+from policies.principal import ANONYMOUS
 from resolvers.memory_stream import MemoryEventStream
 
 DEALS = "subscription { dealChanged { id amount notes partner { id } } }"
 INVALID = "GRAPHQL_VALIDATION_FAILED"
 GUARD = 30  # seconds before a test that should never wait this long gives up (not a timing)
-
-
-def reseller(partner_id: str) -> Principal:
-    return Principal(
-        subject=f"user-{partner_id}",
-        partner_id=partner_id,
-        partner_kind="RESELLER",
-        auth_method=AuthMethod.JWT,
-    )
-
-
-def policies(*, notes_visible: bool, version: int) -> PolicySet:
-    resellers = {"partnerKinds": ["RESELLER"]}
-    own = "record.partner.id == principal.partnerId"
-    rules: list[dict[str, Any]] = [
-        {"id": "sub", "principals": resellers, "target": "Subscription", "effect": "allow"},
-        {
-            "id": "own",
-            "principals": resellers,
-            "target": "Deal",
-            "effect": "allow",
-            "condition": own,
-        },
-        {"id": "partner", "principals": resellers, "target": "Partner", "effect": "allow"},
-    ]
-    if not notes_visible:
-        rules.append(
-            {"id": "notes", "principals": resellers, "target": "Deal.notes", "effect": "deny"}
-        )
-    return PolicySet(version=version, rules=tuple(rules_from_dicts(rules)))
 
 
 class Consumer:
