@@ -152,6 +152,7 @@ def validate_subgraph(subgraph: SubgraphSchema) -> list[CompositionError]:
                     type_def.name,
                     field_def.name,
                 )
+    errors.extend(_unknown_types(subgraph))
     errors.extend(_interface_keys_on_implementations(subgraph))
     if subgraph.federation_version == 2:
         for type_def in subgraph.types.values():
@@ -410,4 +411,39 @@ def _interface_keys_on_implementations(subgraph: SubgraphSchema) -> list[Composi
                             type=implementation.name,
                         )
                     )
+    return errors
+
+
+_BUILT_IN = frozenset({"Int", "Float", "String", "Boolean", "ID"})
+
+
+def _unknown_types(subgraph: SubgraphSchema) -> list[CompositionError]:
+    """Every type a subgraph names is defined in it: each subgraph is a schema of its own."""
+    errors: list[CompositionError] = []
+
+    def check(named: str, type_name: str, element: str | None, role: str) -> None:
+        if named not in _BUILT_IN and named not in subgraph.types:
+            errors.append(
+                CompositionError(
+                    "INVALID_GRAPHQL",
+                    f"{role} {named} is not defined in this subgraph",
+                    f"define {named} in the subgraph (or fix the name)",
+                    subgraph.name,
+                    type_name,
+                    element,
+                )
+            )
+
+    for type_def in subgraph.types.values():
+        for field_def in type_def.fields.values():
+            check(field_def.type.strip("[]!"), type_def.name, field_def.name, "type")
+            for argument in field_def.arguments.values():
+                where = f"{field_def.name}({argument.name}:)"
+                check(argument.type.strip("[]!"), type_def.name, where, "type")
+        for argument in type_def.inputs.values():
+            check(argument.type.strip("[]!"), type_def.name, argument.name, "type")
+        for interface in type_def.interfaces:
+            check(interface, type_def.name, None, "interface")
+        for member in type_def.members:
+            check(member, type_def.name, None, "union member")
     return errors
