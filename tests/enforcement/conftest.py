@@ -22,7 +22,7 @@ RULES: list[dict[str, Any]] = [
     {"id": "deal-amount", "principals": RESELLERS, "target": "Deal.amount", "effect": "mask",
      "mask": 0},
     {"id": "deal-stage", "principals": RESELLERS, "target": "Deal.stage", "effect": "deny",
-     "condition": "record.amount >= 200"},
+     "condition": "record.amount >= 20000"},
     {"id": "partner", "principals": RESELLERS, "target": "Partner.*", "effect": "allow"},
     {"id": "partner-score", "principals": RESELLERS, "target": "Partner.score",
      "effect": "deny"},

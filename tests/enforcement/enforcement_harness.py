@@ -4,6 +4,7 @@ Two subgraphs (graphql-core schemas over HTTP on free 127.0.0.1 ports, recording
 request body): `deals` owns deals, notes, the `Node` interface and the `SearchResult`
 union, and mutations; `partners` owns partners, reached from a deal by an entity jump
 (`Deal.partner` -> `Partner.region`, `Partner.score`). Composed by the project's own composer.
+Every scalar value in the data is distinct, so a test can tell where a value came from.
 """
 
 from __future__ import annotations
@@ -79,18 +80,18 @@ type Query { partners: [Partner!]! _entities(representations: [_Any!]!): [_Entit
 type Partner { id: ID! name: String! region: String! score: Int }
 """
 
-NOTES = {"n1": {"__typename": "Note", "id": "n1", "text": "call back", "secret": "SECRET-NOTE"}}
+NOTES = {"n1": {"__typename": "Note", "id": "n1", "text": "CallBack", "secret": "SECRET-NOTE"}}
 DEALS = [
-    {"__typename": "Deal", "id": "d1", "title": "Fleet", "amount": 120, "margin": 31,
+    {"__typename": "Deal", "id": "d1", "title": "Fleet", "amount": 12011, "margin": 33301,
      "stage": "OPEN", "partner": {"id": "p1"}, "note": NOTES["n1"]},
-    {"__typename": "Deal", "id": "d2", "title": "Edge", "amount": 80, "margin": 47,
+    {"__typename": "Deal", "id": "d2", "title": "Edge", "amount": 12022, "margin": 33302,
      "stage": "WON", "partner": {"id": "p2"}, "note": None},
-    {"__typename": "Deal", "id": "d3", "title": "Core", "amount": 300, "margin": 59,
+    {"__typename": "Deal", "id": "d3", "title": "Core", "amount": 30033, "margin": 33303,
      "stage": "LOST", "partner": {"id": "p1"}, "note": None},
 ]  # fmt: skip
 PARTNERS = {
-    "p1": {"id": "p1", "name": "Acme", "region": "EU", "score": 7001},
-    "p2": {"id": "p2", "name": "Globex", "region": "US", "score": 7002},
+    "p1": {"id": "p1", "name": "Acme", "region": "EU", "score": 77001},
+    "p2": {"id": "p2", "name": "Globex", "region": "US", "score": 77002},
 }
 
 
