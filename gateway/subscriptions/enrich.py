@@ -9,6 +9,7 @@ after, for the caller's view.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +54,10 @@ def _probe_document(field_name: str, selection: str) -> DocumentNode:
     return parse(f"subscription {{ {field_name} {{ {selection} }} }}")
 
 
+SharedRuns = dict[tuple[str, str], "asyncio.Future[dict[str, Any]]"]
+"""One event's executions, by (operation key, plan key)."""
+
+
 class Enricher:
     def __init__(
         self,
@@ -94,24 +99,41 @@ class Enricher:
         view: PolicyView | None,
         entry: StreamEntry,
         principal: Principal = ANONYMOUS,
+        shared: SharedRuns | None = None,
     ) -> dict[str, Any] | None:
         """The payload of `entry` for subscribers of `operation` with `view`, or None when
-        the view may not see the record. Subgraph calls are signed for `principal`."""
+        the view may not see the record. Subgraph calls are signed for `principal`.
+
+        Views with the same plan key run the same prepared document: with `shared` (one
+        dict per event) they share one execution, and only the policy pass differs."""
         visibility = self.visibility
         prepared = visibility.prepare(operation.document, operation.operation_name, view)
         if prepared.empty:
             return None
-        response = await self._run(
+        plan_key = visibility.plan_key(view)
+        run = self._run(
             prepared.document,
             operation.operation_name,
             operation.variables,
             entry,
-            visibility.plan_key(view),
+            plan_key,
             principal,
         )
+        if shared is None:
+            response = await run
+        else:
+            key = (operation.key, plan_key)
+            task = shared.get(key)
+            if task is None:
+                task = shared[key] = asyncio.ensure_future(run)
+            else:
+                run.close()  # not needed: another view of this plan runs it
+            response = await asyncio.shield(task)
         payload = visibility.finish(prepared, view, response, operation.variables)
-        if payload is not None:
-            payload["extensions"] = {"eventId": entry.id}
+        if payload is None:
+            return None
+        payload = dict(payload)  # the shared response is never changed
+        payload["extensions"] = {"eventId": entry.id}
         return payload
 
     async def probe(self, field: LiveField, entry: StreamEntry) -> dict[str, Any] | None:

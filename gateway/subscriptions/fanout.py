@@ -1,10 +1,12 @@
 """The fan-out of one event stream to this process's subscribers.
 
 Per event, subscribers are grouped by (operation key, view key) — same selection, same
-variables, same policy view *now* — and each group costs one enrichment; every member gets
-the same payload object. Filters are checked before enriching (with one probe of the record
-per event when a filter needs fields the event does not carry). Events are handled one at a
-time, in stream order, so every subscriber receives them in id order.
+variables, same policy view *now* — and every member of a group gets the same payload
+object. Groups whose views plan alike (same plan key) share one execution of the prepared
+document; only the policy pass (record conditions, masks) is per view. Filters are checked
+before enriching (with one probe of the record per event when a filter needs fields the
+event does not carry). Events are handled one at a time, in stream order, so every
+subscriber receives them in id order.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import logging
 from typing import Any
 
-from gateway.subscriptions.enrich import Enricher, LiveOperation
+from gateway.subscriptions.enrich import Enricher, LiveOperation, SharedRuns
 from gateway.subscriptions.policy import EventVisibility
 from gateway.subscriptions.schema import LiveField
 from gateway.subscriptions.source import StreamReader
@@ -84,9 +86,10 @@ class FanOut:
             group[2].append(subscriber)
         if not groups:
             return
+        shared: SharedRuns = {}
         payloads = await asyncio.gather(
             *(
-                self.enricher.payload(op, view, entry, members[0].principal)
+                self.enricher.payload(op, view, entry, members[0].principal, shared)
                 for op, view, members in groups.values()
             ),
             return_exceptions=True,
