@@ -105,9 +105,6 @@ class MergedSupergraph:
     composed: dict[str, ComposedDirective]
     hints: list[CompositionError] = field(default_factory=list)  # composed, but worth a look
 
-    def graph(self, name: str) -> SubgraphSchema:
-        return next(s for s in self.subgraphs if s.name == name)
-
 
 def merge(subgraphs: Sequence[SubgraphSchema]) -> tuple[MergedSupergraph, list[CompositionError]]:
     merger = _Merger(list(subgraphs))
