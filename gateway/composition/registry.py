@@ -122,13 +122,13 @@ async def fetch_sources(
 ) -> list[SubgraphSource]:
     """The SDL of every subgraph in the registry, in registry order."""
     sources: list[SubgraphSource] = []
-    async with _client(client) as http:
+    async with _ClientScope(client) as http:
         for entry in registry.subgraphs:
             sources.append(SubgraphSource(entry.name, entry.url, await _sdl(entry, http)))
     return sources
 
 
-class _client:
+class _ClientScope:
     """Use the caller's client, or a short-lived one of our own."""
 
     def __init__(self, client: httpx.AsyncClient | None) -> None:
