@@ -162,7 +162,8 @@ class OperationPipeline:
         if prepared.document is None or prepared.errors:
             raise RequestError(list(prepared.errors))
         self.operation(prepared.document, operation_name)
-        return self.planner.plan(prepared.document, operation_name)
+        labels = self.planner.roll_percent_labels()
+        return self.planner.plan(prepared.document, operation_name, override_labels=labels)
 
     def operation(
         self, document: DocumentNode, operation_name: str | None
@@ -240,7 +241,11 @@ class OperationPipeline:
         self, document: DocumentNode, operation_name: str | None, view_key: str
     ) -> QueryPlan | ExecutionResult:
         try:
-            return self.planner.plan(document, operation_name, view_key=view_key)
+            # Progressive `@override(label: "percent(N)")`: each request rolls its labels.
+            labels = self.planner.roll_percent_labels()
+            return self.planner.plan(
+                document, operation_name, override_labels=labels, view_key=view_key
+            )
         except PlanningError as error:
             logger.error("cannot plan operation %r: %s", operation_name, error.message)
             return ExecutionResult(data=None, errors=[planning_error(error)])
