@@ -1,9 +1,12 @@
 """`partnergraph dev`: the whole demo ecosystem in one process, on embedded defaults.
 
-Starts (or connects to) MongoDB, seeds the demo data on first run, starts the outbox relay
-on the event stream, serves the three partner subgraphs and the gateway, and prints what to
-open. Everything stops cleanly on Ctrl+C / SIGTERM (the embedded MongoDB-protocol server is
-stopped by its PID).
+Starts (or connects to) MongoDB, seeds the demo data on first run, loads the demo
+visibility policies into the policy store on first run (`policies/demo_policies.yaml`) and
+follows them live (a `PolicyWatcher`: over Redis with `REDIS_URL`, in-process without),
+starts the outbox relay on the event stream, serves the three partner subgraphs (signed
+calls only) and the gateway, and prints what to open with a ready development token for
+each demo persona. Everything stops cleanly on Ctrl+C / SIGTERM (the embedded
+MongoDB-protocol server is stopped by its PID).
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gateway.enforcement.wiring import Access, start_access
 from gateway.servers import Listener, serve_all, wait_started
 from gateway.settings import Settings
+from policies.auth import mint_token
+from policies.principal import AuthMethod, Principal
 from resolvers.embedded_mongo import EmbeddedMongo
 from resolvers.mongo import Document, connect, database
 from resolvers.stream import EventStream
@@ -27,6 +33,31 @@ from resolvers.stream import EventStream
 log = logging.getLogger("partnergraph.dev")
 
 DEMO_SUPERGRAPH = Path(__file__).parent / "demo" / "supergraph.graphql"
+DEMO_POLICIES = Path(__file__).parents[1] / "policies" / "demo_policies.yaml"
+DEV_TOKEN_TTL = 8 * 3600.0
+
+# (persona, principal) of the demo's visibility policies; partners from resolvers/seed.py.
+DEMO_PERSONAS: tuple[tuple[str, Principal], ...] = (
+    ("reseller", Principal("dev:reseller", "P-R01", "RESELLER", "PLATINUM", ("NA",),
+                           ("partner",), AuthMethod.JWT)),
+    ("distributor", Principal("dev:distributor", "P-D02", "DISTRIBUTOR", "GOLD", ("EMEA",),
+                              ("partner",), AuthMethod.JWT)),
+    ("supplier", Principal("dev:supplier", "P-S02", "SUPPLIER", "GOLD", ("NA",),
+                           ("partner",), AuthMethod.JWT)),
+    ("vendor staff", Principal("dev:vendor", None, "VENDOR", None, (), ("staff",),
+                               AuthMethod.JWT)),
+    ("admin", Principal("dev:admin", None, None, None, (), ("admin",), AuthMethod.JWT)),
+)  # fmt: skip
+
+
+def persona_tokens(jwt_secret: bytes | None) -> list[tuple[str, str]]:
+    """(persona, token) for each demo persona; none without a development JWT secret."""
+    if jwt_secret is None:
+        return []
+    return [
+        (name, mint_token(principal, jwt_secret, ttl=DEV_TOKEN_TTL))
+        for name, principal in DEMO_PERSONAS
+    ]
 
 
 @contextlib.asynccontextmanager
@@ -63,6 +94,7 @@ async def prepare_database(db: AsyncDatabase[Document], *, reset: bool = False) 
 class DemoEcosystem:
     settings: Settings
     listeners: list[Listener]
+    tokens: list[tuple[str, str]] = field(default_factory=list)
 
     def banner(self) -> str:
         urls = {item.name: item.url for item in self.listeners}
@@ -73,29 +105,37 @@ class DemoEcosystem:
         ]
         for name in ("partners", "deals", "inventory"):
             lines.append(f"  subgraph {name + ':':<11}          {urls[name]}/graphql")
+        if self.tokens:
+            lines += ["", "  Development tokens (8h; send as 'Authorization: Bearer <token>'):"]
+            lines += [f"  Token ({name}): {token}" for name, token in self.tokens]
         lines += ["", "Stop with Ctrl+C.", ""]
         return "\n".join(lines)
 
 
 def build_listeners(
-    settings: Settings, db: AsyncDatabase[Document], events: EventStream | None = None
+    settings: Settings,
+    db: AsyncDatabase[Document],
+    events: EventStream | None = None,
+    access: Access | None = None,
 ) -> list[Listener]:
-    """The gateway (serving subscriptions from `events`, the relay's stream) and the
-    three subgraphs."""
+    """The gateway (serving subscriptions from `events`, the relay's stream; policies and
+    auth from `access`, else everything denied) and the three subgraphs."""
     from subgraphs.deals.app import create_app as deals_app
     from subgraphs.inventory.app import create_app as inventory_app
     from subgraphs.partners.app import create_app as partners_app
 
     host = settings.host
     return [
-        Listener("gateway", _gateway_app(settings, events), host, settings.gateway_port),
+        Listener("gateway", _gateway_app(settings, events, access), host, settings.gateway_port),
         Listener("partners", partners_app(db), host, settings.partners_port),
         Listener("deals", deals_app(db), host, settings.deals_port),
         Listener("inventory", inventory_app(db), host, settings.inventory_port),
     ]
 
 
-def _gateway_app(settings: Settings, events: EventStream | None = None) -> Any:
+def _gateway_app(
+    settings: Settings, events: EventStream | None = None, access: Access | None = None
+) -> Any:
     from gateway.config import GatewayConfig
     from gateway.gateway import Gateway
     from gateway.server import create_app
@@ -110,7 +150,9 @@ def _gateway_app(settings: Settings, events: EventStream | None = None) -> Any:
             "inventory": f"{base}:{settings.inventory_port}/graphql",
         },
     )
-    return create_app(Gateway.from_file(DEMO_SUPERGRAPH, config, events=events), config)
+    options = access.gateway_options() if access is not None else {}
+    gateway = Gateway.from_file(DEMO_SUPERGRAPH, config, events=events, **options)
+    return create_app(gateway, config)
 
 
 async def run_dev(settings: Settings) -> None:
@@ -125,7 +167,9 @@ async def run_dev(settings: Settings) -> None:
         await relay.start()
         # The relay's stream object itself (in-process without REDIS_URL): the gateway reads
         # what the relay appends.
-        ecosystem = DemoEcosystem(settings, build_listeners(settings, db, stream))
+        access = await _start_access(settings, db)
+        listeners = build_listeners(settings, db, stream, access)
+        ecosystem = DemoEcosystem(settings, listeners, persona_tokens(access.auth.jwt_secret))
         stop = asyncio.Event()
         serving = asyncio.create_task(serve_all(ecosystem.listeners, stop))
         try:
@@ -137,6 +181,17 @@ async def run_dev(settings: Settings) -> None:
             await asyncio.gather(serving, return_exceptions=True)
             await relay.stop()
             await stream.close()
+            await access.aclose()
+
+
+async def _start_access(settings: Settings, db: AsyncDatabase[Document]) -> Access:
+    from gateway.supergraph import Supergraph
+
+    sdl = await asyncio.to_thread(DEMO_SUPERGRAPH.read_text, encoding="utf-8")
+    supergraph = Supergraph.from_sdl(sdl)
+    return await start_access(
+        supergraph.api_schema, db=db, redis_url=settings.redis_url, seed=DEMO_POLICIES
+    )
 
 
 async def run_seed(settings: Settings) -> None:

@@ -8,6 +8,7 @@ it again on the same data folder to show the data persists.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -100,6 +101,11 @@ def _embedded_servers(data_dir: Path) -> list[str]:
     return found.stdout.split()
 
 
+def tokens(banner: str) -> dict[str, str]:
+    """The development token printed for each demo persona."""
+    return dict(re.findall(r"Token \(([a-z ]+)\): (\S+)", banner))
+
+
 def test_dev_runs_the_demo_ecosystem_and_keeps_its_data(tmp_path: Path) -> None:
     port = _free_port_block()
     gateway = f"http://127.0.0.1:{port}/graphql"
@@ -109,7 +115,21 @@ def test_dev_runs_the_demo_ecosystem_and_keeps_its_data(tmp_path: Path) -> None:
         banner = first.wait_for_banner()
         assert "Loaded the demo data." in banner
         assert gateway in banner
-        response = httpx.post(gateway, json={"query": QUERY, "variables": {"first": 20}})
+        persona = tokens(banner)
+        assert set(persona) == {"reseller", "distributor", "supplier", "vendor staff", "admin"}
+        admin = {"Authorization": f"Bearer {persona['admin']}"}
+        # The demo policies are in force: anonymous callers see nothing, a reseller its own.
+        anonymous = httpx.post(gateway, json={"query": "{ deals(first: 5) { items { id } } }"})
+        assert anonymous.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        own = httpx.post(
+            gateway,
+            json={"query": "{ deals(first: 50) { items { partner { id } } } }"},
+            headers={"Authorization": f"Bearer {persona['reseller']}"},
+        ).json()
+        assert {i["partner"]["id"] for i in own["data"]["deals"]["items"]} == {"P-R01"}, own
+        response = httpx.post(
+            gateway, json={"query": QUERY, "variables": {"first": 20}}, headers=admin
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         assert "errors" not in body, body
@@ -125,6 +145,7 @@ def test_dev_runs_the_demo_ecosystem_and_keeps_its_data(tmp_path: Path) -> None:
                 " updateDeal(id: $id, version: $v, input: {notes: $note}) { id notes version } }",
                 "variables": {"id": deal["id"], "v": deal["version"], "note": NOTE},
             },
+            headers=admin,
         ).json()
         assert moved["data"]["updateDeal"]["notes"] == NOTE, moved
     finally:
@@ -135,12 +156,14 @@ def test_dev_runs_the_demo_ecosystem_and_keeps_its_data(tmp_path: Path) -> None:
     try:
         banner = second.wait_for_banner()
         assert "Loaded the demo data." not in banner
+        admin = {"Authorization": f"Bearer {tokens(banner)['admin']}"}
         again = httpx.post(
             gateway,
             json={
                 "query": "query($id: ID!) { deal(id: $id) { notes version } }",
                 "variables": {"id": deal["id"]},
             },
+            headers=admin,
         ).json()
         expected = {"notes": NOTE, "version": deal["version"] + 1}
         assert again["data"]["deal"] == expected

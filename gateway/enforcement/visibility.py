@@ -12,6 +12,7 @@ no view, nothing filtered. It is never a default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from graphql import GraphQLSchema
@@ -28,7 +29,7 @@ class PolicySource(Protocol):
 
     current: PolicySet
 
-    def on_change(self, callback: object) -> None: ...
+    def on_change(self, callback: Callable[[PolicySet], None]) -> None: ...
 
 
 class Unrestricted:

@@ -1,0 +1,111 @@
+"""What a serving gateway needs for visibility, started once: `partnergraph dev` and `serve`.
+
+- auth: `AuthSettings.from_env()` (may create the development secrets in the data dir),
+  `Authenticator(JwtVerifier, ApiKeyStore(db))`;
+- policies: a `PolicyStore` in MongoDB and a `PolicyWatcher` following it (over Redis
+  pub/sub with `REDIS_URL`, in-process without), or a fixed set read from a YAML file when
+  there is no database; a store that is still empty can be seeded from a YAML file;
+- the subgraph secret the gateway signs with.
+
+    access = await start_access(api_schema, db=db, redis_url=url, seed=DEMO_POLICIES)
+    gateway = Gateway(supergraph, config, **access.gateway_options())
+    ...
+    await access.aclose()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+from graphql import GraphQLSchema
+from pymongo.asynchronous.database import AsyncDatabase
+
+from gateway.enforcement.visibility import Policies
+from policies.auth import ApiKeyStore, Authenticator, AuthSettings, JwtVerifier
+from policies.auth.api_keys import ensure_api_key_indexes
+from policies.model import PolicySet
+from policies.propagation import PolicyWatcher, RedisPublisher
+from policies.store import PolicyStore
+from policies.yaml_io import load_rules
+
+log = logging.getLogger(__name__)
+
+SEED_ACTOR = "partnergraph"
+
+
+@dataclass
+class Access:
+    """Auth and policies for one gateway process; `aclose()` at shutdown."""
+
+    auth: AuthSettings
+    authenticator: Authenticator
+    policies: Policies
+    store: PolicyStore | None = None
+    watcher: PolicyWatcher | None = None
+    _redis: aioredis.Redis | None = field(default=None, repr=False)
+
+    def gateway_options(self) -> dict[str, Any]:
+        """The `Gateway` keyword arguments."""
+        return {
+            "policies": self.policies,
+            "authenticator": self.authenticator,
+            "signing_secret": self.auth.subgraph_secret,
+        }
+
+    async def aclose(self) -> None:
+        if self.watcher is not None:
+            await self.watcher.stop()
+        await self.authenticator.jwt.aclose()
+        if self._redis is not None:
+            await self._redis.aclose()
+
+
+async def start_access(
+    api_schema: GraphQLSchema,
+    *,
+    db: AsyncDatabase[Any] | None,
+    redis_url: str | None = None,
+    seed: Path | None = None,
+    policy_file: Path | None = None,
+) -> Access:
+    """With `db`: policies from its store (seeded from `seed` when it holds none yet),
+    followed live. Without: the rules of `policy_file`, fixed. Neither: `ValueError`
+    (fail closed: a gateway without policies would deny everything anyway)."""
+    auth = AuthSettings.from_env()
+    log.info("auth: %s", auth)
+    verifier = JwtVerifier.from_settings(auth)
+    if db is None:
+        if policy_file is None:
+            await verifier.aclose()
+            raise ValueError(
+                "no policies: set MONGODB_URL (policies are kept in MongoDB) or give a "
+                "policy file with --policies FILE.yaml"
+            )
+        rules = load_rules(await _read(policy_file), source=str(policy_file))
+        policies = PolicySet(version=1, rules=tuple(rules))
+        log.info("policies: %d rules from %s (fixed)", len(rules), policy_file)
+        return Access(auth, Authenticator(verifier), policies)
+    await ensure_api_key_indexes(db)
+    authenticator = Authenticator(verifier, ApiKeyStore(db))
+    client = aioredis.Redis.from_url(redis_url) if redis_url else None
+    store = PolicyStore(db, api_schema, publisher=RedisPublisher(client) if client else None)
+    await store.ensure_indexes()
+    if seed is not None and await store.current_version() == 0:
+        rules = load_rules(await _read(seed), source=str(seed))
+        await store.replace_all(
+            rules, actor=SEED_ACTOR, reason=f"initial policies from {seed.name}", expected_version=0
+        )
+        log.info("policies: loaded %d rules from %s into the store", len(rules), seed)
+    watcher = PolicyWatcher(store, redis_url)
+    await watcher.start()
+    log.info("policies: version %d in force", watcher.current.version)
+    return Access(auth, authenticator, watcher, store, watcher, client)
+
+
+async def _read(path: Path) -> str:
+    return await asyncio.to_thread(path.read_text, encoding="utf-8")
