@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.console.console_stack import ConsoleStack, console_stack
+from console_stack import ConsoleStack, console_stack
 
 CHROMIUM = Path("/usr/bin/chromium")
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"

@@ -9,8 +9,7 @@ import asyncio
 from pathlib import Path
 
 import orjson
-
-from tests.console.console_stack import ADMIN, OTHER_ADMIN, RESELLER, ConsoleStack, token
+from console_stack import ADMIN, OTHER_ADMIN, RESELLER, ConsoleStack, token
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parent / "artifacts" / "console"

@@ -4,8 +4,7 @@ endpoint and who may read it."""
 from __future__ import annotations
 
 import httpx
-
-from tests.console.console_stack import ADMIN, RESELLER, ConsoleStack, token
+from console_stack import ADMIN, RESELLER, ConsoleStack, token
 
 PAGES = ["/admin/", "/admin/graph", "/admin/rules", "/admin/preview", "/admin/audit", "/admin/live"]
 
