@@ -23,7 +23,6 @@ import re
 import socket
 import subprocess
 import sys
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
