@@ -198,10 +198,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default="partnergraph,apollo,hive",
         help="comma-separated, in order (default: partnergraph,apollo,hive)",
     )
-    parser.add_argument("--query", type=Path, default=BENCH / "queries" / "nested.graphql")
+    parser.add_argument(
+        "--query",
+        type=Path,
+        default=BENCH / "queries" / "nested.graphql",
+        help="a query on the benchmark graph (default: bench/queries/nested.graphql)",
+    )
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per gateway")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per gateway")
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=32, help="concurrent clients")
     parser.add_argument(
         "--repeat",
         type=int,
