@@ -98,6 +98,7 @@ GRAPH = Page(
 <div class="split">
   <section aria-labelledby="tree-heading" class="card tree-panel">
     <h2 id="tree-heading">Types and fields</h2>
+    <p class="hint">Open a type to see its fields; a field's name starts a new rule for it.</p>
     <div id="tree"><p>Loading the schema…</p></div>
   </section>
   <section aria-labelledby="matrix-heading" class="card">

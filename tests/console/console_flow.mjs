@@ -4,7 +4,8 @@
 // (inline condition error first), meet a stale edit, preview again, see the audit entry and its
 // diff, roll back. Saves a screenshot of each main screen.
 //
-// argv[2]: JSON {baseUrl, wsUrl, chromium, artifacts, adminToken, otherAdminToken, resellerToken}.
+// argv[2]: JSON {baseUrl, wsUrl, chromium, artifacts, adminToken, otherAdminToken, resellerToken,
+// adminApiKey}.
 // Prints one JSON line per step; the last one is {step: "done", ...} or {step: "failed", ...}.
 import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -159,6 +160,11 @@ try {
   await shot('02-graph-matrix');
   summary.matrixBefore = notesCells;
   log('matrix', { notesCells });
+  // A cell names its deciding rules; following one opens it in the rule form.
+  await page.click('td[data-coordinate="Deal.vendorMargin"][data-decision="deny"] a');
+  await page.waitForSelector('body[data-ready="true"]');
+  await waitText('#form-heading', 'Edit rule reseller-no-margin');
+  check((await page.inputValue('#rule-target')) === 'Deal.vendorMargin', 'the rule form holds another rule');
 
   // Live: the reseller's subscription is counted; an event reaches it with the notes.
   await open('live');
@@ -273,6 +279,19 @@ try {
   const third = await emitDealEvent();
   const again = await subscription.event(3);
   check(again.data?.dealChanged?.notes === third.notes, `event 3: ${JSON.stringify(again)}`);
+
+  // Sign out: the credential is gone from the tab; an API key signs in too.
+  await page.click('#sign-out');
+  await waitText('#status', 'Signed out.');
+  check((await page.evaluate(() => sessionStorage.length)) === 0, 'sign-out left the credential behind');
+  await page.goto(`${base}/rules`);
+  await page.waitForURL(`${base}/?signin`);
+  await page.selectOption('#cred-kind', 'apikey');
+  await page.fill('#cred-value', config.adminApiKey);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${base}/graph`);
+  await page.waitForSelector('body[data-ready="true"]');
+  log('api key sign-in');
 
   check(pageErrors.length === 0, `errors in the page: ${pageErrors}`);
   Object.assign(summary, { created, otherVersion, rolledBack: otherVersion + 2 });

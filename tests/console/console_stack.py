@@ -32,7 +32,7 @@ from gateway.server import create_app
 from gateway.subscriptions import with_subscriptions
 from gateway.supergraph import Supergraph
 from policies.admin import create_admin_app
-from policies.auth import Authenticator, JwtVerifier, mint_token
+from policies.auth import ApiKeyStore, Authenticator, JwtVerifier, mint_token
 from policies.auth.keys import hmac_key
 from policies.model import Rule
 from policies.principal import AuthMethod, Principal
@@ -120,6 +120,7 @@ class ConsoleStack:
     base_url: str
     store: PolicyStore
     gateway: Gateway
+    admin_api_key: str
 
 
 def _deal_event_route(db: AsyncDatabase[Document], events: EventStream) -> Route:
@@ -166,7 +167,11 @@ async def console_stack(
             )
             watcher = PolicyWatcher(store)
             await watcher.start()
-            authenticator = Authenticator(JwtVerifier(keys=[hmac_key(JWT_SECRET)]))
+            api_keys = ApiKeyStore(db)
+            admin_key = await api_keys.create(
+                "console tests", partner_id="vendor", partner_kind="VENDOR", roles=("admin",)
+            )
+            authenticator = Authenticator(JwtVerifier(keys=[hmac_key(JWT_SECRET)]), api_keys)
             gateway = Gateway(
                 supergraph,
                 events=events,
@@ -186,7 +191,7 @@ async def console_stack(
                 ]
             )
             port = await stack.enter_async_context(serving(app))
-            yield ConsoleStack(f"http://127.0.0.1:{port}", store, gateway)
+            yield ConsoleStack(f"http://127.0.0.1:{port}", store, gateway, admin_key.key)
     finally:
         if watcher is not None:
             await watcher.stop()

@@ -26,6 +26,7 @@ async def run_flow(stack: ConsoleStack, chromium: Path) -> list[dict[str, object
         "adminToken": token(ADMIN),
         "otherAdminToken": token(OTHER_ADMIN),
         "resellerToken": token(RESELLER),
+        "adminApiKey": stack.admin_api_key,
     }
     process = await asyncio.create_subprocess_exec(
         "node",

@@ -61,6 +61,13 @@ async def test_live_status_is_for_admins_only(stack: ConsoleStack) -> None:
     assert forged.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+async def test_live_status_accepts_an_admin_api_key(stack: ConsoleStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.base_url) as client:
+        response = await client.get("/admin/live.json", headers={"X-API-Key": stack.admin_api_key})
+    assert response.status_code == 200
+    assert set(response.json()["data"]) == {"subscriptions", "events", "notes"}
+
+
 async def test_live_status_shows_recent_events_newest_first(stack: ConsoleStack) -> None:
     admin = {"Authorization": f"Bearer {token(ADMIN)}"}
     async with httpx.AsyncClient(base_url=stack.base_url) as client:

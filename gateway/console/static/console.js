@@ -190,7 +190,13 @@
               'ul',
               {},
               type.fields.map((field) =>
-                h('li', {}, h('code', {}, field.name), ': ', h('span', { class: 'ftype' }, field.type)),
+                h(
+                  'li',
+                  {},
+                  h('a', { href: `${BASE}/rules?target=${encodeURIComponent(field.coordinate)}`, 'aria-label': `New rule for ${field.coordinate}` }, h('code', {}, field.name)),
+                  ': ',
+                  h('span', { class: 'ftype' }, field.type),
+                ),
               ),
             ),
             h('button', { type: 'button', class: 'link', onclick: () => showType(type.name) }, `Show ${type.name} in the matrix`),
