@@ -29,6 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--supergraph", required=True, help="supergraph SDL file")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=4000)
+    serve.add_argument(
+        "--policies",
+        metavar="FILE.yaml",
+        help="serve the visibility policies of this file (default: the policy store at "
+        "MONGODB_URL; with neither, serve refuses to start)",
+    )
+    serve.add_argument(
+        "--unrestricted",
+        action="store_true",
+        help="serve without visibility policies: every caller sees the whole graph "
+        "(benchmarks, single-tenant use)",
+    )
 
     add_compose_arguments(
         commands.add_parser("compose", help="compose the registered subgraphs into a supergraph")
@@ -57,7 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "serve":
         from gateway.server import run_server
 
-        run_server(args.supergraph, args.host, args.port)
+        run_server(
+            args.supergraph,
+            args.host,
+            args.port,
+            policy_file=args.policies,
+            unrestricted=args.unrestricted,
+        )
     elif args.command == "compose":
         return compose_main(args)
     elif args.command == "token":

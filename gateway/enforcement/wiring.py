@@ -25,7 +25,7 @@ import redis.asyncio as aioredis
 from graphql import GraphQLSchema
 from pymongo.asynchronous.database import AsyncDatabase
 
-from gateway.enforcement.visibility import Policies
+from gateway.enforcement.visibility import UNRESTRICTED, Policies
 from policies.auth import ApiKeyStore, Authenticator, AuthSettings, JwtVerifier
 from policies.auth.api_keys import ensure_api_key_indexes
 from policies.model import PolicySet
@@ -72,14 +72,19 @@ async def start_access(
     redis_url: str | None = None,
     seed: Path | None = None,
     policy_file: Path | None = None,
+    unrestricted: bool = False,
 ) -> Access:
-    """With `db`: policies from its store (seeded from `seed` when it holds none yet),
-    followed live. Without: the rules of `policy_file`, fixed. Neither: `ValueError`
-    (fail closed: a gateway without policies would deny everything anyway)."""
+    """With `policy_file`: its rules, fixed. Else with `db`: policies from its store
+    (seeded from `seed` when it holds none yet), followed live. `unrestricted`: no
+    policies at all (explicit opt-out). None of these: `ValueError` (fail closed)."""
     auth = AuthSettings.from_env()
     log.info("auth: %s", auth)
     verifier = JwtVerifier.from_settings(auth)
-    if db is None:
+    if unrestricted:
+        log.warning("policies: none (unrestricted): every caller sees the whole graph")
+        api_keys = ApiKeyStore(db) if db is not None else None
+        return Access(auth, Authenticator(verifier, api_keys), UNRESTRICTED)
+    if db is None or policy_file is not None:
         if policy_file is None:
             await verifier.aclose()
             raise ValueError(
@@ -89,7 +94,8 @@ async def start_access(
         rules = load_rules(await _read(policy_file), source=str(policy_file))
         policies = PolicySet(version=1, rules=tuple(rules))
         log.info("policies: %d rules from %s (fixed)", len(rules), policy_file)
-        return Access(auth, Authenticator(verifier), policies)
+        api_keys = ApiKeyStore(db) if db is not None else None
+        return Access(auth, Authenticator(verifier, api_keys), policies)
     await ensure_api_key_indexes(db)
     authenticator = Authenticator(verifier, ApiKeyStore(db))
     client = aioredis.Redis.from_url(redis_url) if redis_url else None

@@ -1,15 +1,27 @@
-"""Run the gateway with uvicorn until SIGINT/SIGTERM, then shut down cleanly (exit 0)."""
+"""Run the gateway with uvicorn until SIGINT/SIGTERM, then shut down cleanly (exit 0).
+
+Visibility policies (fail closed): with `MONGODB_URL`, the policy store in its database (the
+URL's path, else `partnergraph`), followed live
+(over Redis pub/sub with `REDIS_URL`); `policy_file` (`--policies FILE.yaml`) serves that
+file's rules instead. With neither, the server refuses to start, unless `unrestricted`
+(`--unrestricted`: no policies at all, every caller sees the whole graph) is asked for.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import replace
+from pathlib import Path
 
 from gateway.config import GatewayConfig
+from gateway.enforcement.wiring import start_access
 from gateway.server.app import create_app
 from gateway.servers import Listener, serve_all
-from gateway.supergraph import SupergraphError
+from gateway.settings import Settings
+from gateway.supergraph import Supergraph, SupergraphError
+from policies.errors import PolicyError
+from resolvers.mongo import DEFAULT_DATABASE, connect
 
 logger = logging.getLogger(__name__)
 
@@ -19,21 +31,59 @@ async def serve(
     host: str = "127.0.0.1",
     port: int = 4000,
     config: GatewayConfig | None = None,
+    *,
+    policy_file: str | None = None,
+    unrestricted: bool = False,
 ) -> None:
-    """Load the supergraph, then serve it until a signal. Raises `SupergraphError` if the
-    supergraph cannot be loaded (nothing is served then)."""
+    """Load the supergraph and the policies, then serve until a signal. Raises
+    `SupergraphError` if the supergraph cannot be loaded, `ValueError` when there are no
+    policies to enforce (nothing is served then)."""
     from gateway.gateway import Gateway  # imported here: gateway.gateway imports this package
 
     config = replace(config or GatewayConfig(), host=host, port=port)
-    gateway = Gateway.from_file(supergraph_path, config)
-    logger.info("serving %s on http://%s:%d/graphql", gateway.supergraph, host, port)
-    await serve_all([Listener("gateway", create_app(gateway, config), host, port)])
-
-
-def run_server(supergraph_path: str, host: str = "127.0.0.1", port: int = 4000) -> None:
-    """`partnergraph serve`: returns after a clean shutdown; exits with a message (status 1)
-    when the supergraph cannot be loaded."""
+    supergraph = await asyncio.to_thread(_load, supergraph_path)
+    settings = Settings.from_env()
+    client = connect(settings.mongodb_url) if settings.mongodb_url else None
     try:
-        asyncio.run(serve(supergraph_path, host, port))
-    except SupergraphError as exc:
+        access = await start_access(
+            supergraph.api_schema,
+            db=client.get_default_database(DEFAULT_DATABASE) if client is not None else None,
+            redis_url=settings.redis_url,
+            policy_file=Path(policy_file) if policy_file else None,
+            unrestricted=unrestricted,
+        )
+        try:
+            gateway = Gateway(supergraph, config, **access.gateway_options())
+            logger.info("serving %s on http://%s:%d/graphql", gateway.supergraph, host, port)
+            await serve_all([Listener("gateway", create_app(gateway, config), host, port)])
+        finally:
+            await access.aclose()
+    finally:
+        if client is not None:
+            await client.close()
+
+
+def _load(path: str) -> Supergraph:
+    try:
+        sdl = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SupergraphError(f"cannot read the supergraph file {path!r}: {exc}") from exc
+    return Supergraph.from_sdl(sdl)
+
+
+def run_server(
+    supergraph_path: str,
+    host: str = "127.0.0.1",
+    port: int = 4000,
+    *,
+    policy_file: str | None = None,
+    unrestricted: bool = False,
+) -> None:
+    """`partnergraph serve`: returns after a clean shutdown; exits with a message (status 1)
+    when the supergraph or the policies cannot be loaded."""
+    try:
+        asyncio.run(
+            serve(supergraph_path, host, port, policy_file=policy_file, unrestricted=unrestricted)
+        )
+    except (SupergraphError, PolicyError, OSError, ValueError) as exc:
         raise SystemExit(f"partnergraph serve: {exc}") from exc

@@ -200,11 +200,14 @@ async def serve_subgraphs(*subgraphs: ServedSubgraph) -> AsyncIterator[None]:
         await asyncio.gather(*(task for _, task in servers), return_exceptions=True)
 
 
-def supergraph_sdl() -> str:
+def supergraph_sdl(
+    deals_url: str = "http://deals.invalid/graphql",
+    partners_url: str = "http://partners.invalid/graphql",
+) -> str:
     composition = compose(
         [
-            SubgraphSource("deals", "http://deals.invalid/graphql", DEALS_FED),
-            SubgraphSource("partners", "http://partners.invalid/graphql", PARTNERS_FED),
+            SubgraphSource("deals", deals_url, DEALS_FED),
+            SubgraphSource("partners", partners_url, PARTNERS_FED),
         ]
     )
     return composition.supergraph_sdl

@@ -15,7 +15,7 @@ from serving_support import supergraph_sdl
 
 RUN = (
     "import sys; from gateway.server import run_server; "
-    "run_server(sys.argv[1], '127.0.0.1', int(sys.argv[2]))"
+    "run_server(sys.argv[1], '127.0.0.1', int(sys.argv[2]), unrestricted=True)"
 )
 
 
