@@ -4,7 +4,16 @@ endpoint and who may read it."""
 from __future__ import annotations
 
 import httpx
-from console_stack import ADMIN, RESELLER, ConsoleStack, token
+from console_stack import ADMIN, JWT_SECRET, RESELLER, ConsoleStack, token
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from gateway.console import LiveSources, create_console_app
+from policies.auth import Authenticator, JwtVerifier
+from policies.auth.keys import hmac_key
+from policies.principal import Principal
+from resolvers.embedded_mongo import free_port
+from resolvers.streams import open_event_stream
 
 PAGES = ["/admin/", "/admin/graph", "/admin/rules", "/admin/preview", "/admin/audit", "/admin/live"]
 
@@ -81,3 +90,40 @@ async def test_live_status_shows_recent_events_newest_first(stack: ConsoleStack)
     assert newest["key"] == {"id": second["dealId"]}
     assert newest["changed"] == ["notes"]
     assert newest["partners"] == ["P-R01"]
+
+
+def _console_only(live: LiveSources | None) -> httpx.AsyncClient:
+    authenticator = Authenticator(JwtVerifier(keys=[hmac_key(JWT_SECRET)]))
+    app = Starlette(routes=[Mount("/admin", create_console_app(authenticator, live))])
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console")
+
+
+async def test_live_status_says_what_is_missing() -> None:
+    async with _console_only(None) as client:
+        response = await client.get("/admin/live.json", headers=_bearer(ADMIN))
+    assert response.status_code == 200
+    assert response.json()["data"] == {
+        "subscriptions": None,
+        "events": None,
+        "notes": [
+            "Subscriptions are not enabled on this gateway.",
+            "No event stream is configured.",
+        ],
+    }
+
+
+async def test_live_status_survives_an_unreachable_event_stream() -> None:
+    events = open_event_stream(f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        async with _console_only(LiveSources(events=events)) as client:
+            response = await client.get("/admin/live.json", headers=_bearer(ADMIN))
+    finally:
+        await events.close()
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["events"] is None
+    assert "The event stream is not answering; retrying." in data["notes"]
+
+
+def _bearer(principal: Principal) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(principal)}"}
