@@ -61,6 +61,11 @@ def _package_version(name: str) -> str:
     return str(data.get("version", "?"))
 
 
+def _shown(path: Path) -> str:
+    """A path relative to the repository when it is inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def _git(*args: str) -> str:
     out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
     return out.stdout.strip()
@@ -96,7 +101,7 @@ def report(
     lines = [
         f"# Gateway benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"- query: `{query.relative_to(ROOT)}`; {args.connections} connections, "
+        f"- query: `{_shown(query)}`; {args.connections} connections, "
         f"{args.warmup} s warm-up, {args.duration} s load (then in-flight requests finish)",
         f"- machine: {os.cpu_count()} CPUs ({cpu_model}), load average before: {load_before}",
         f"- PartnerGraph {_git('rev-parse', '--short', 'HEAD')}{dirty}, "
