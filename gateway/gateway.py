@@ -12,6 +12,7 @@ error codes and masking as clients do.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,11 @@ from gateway.config import ConfigError, GatewayConfig
 from gateway.enforcement import Visibility
 from gateway.enforcement.visibility import Policies
 from gateway.executor import Executor
-from gateway.planner import QueryPlanner
 from gateway.planner.plan import QueryPlan
+from gateway.reload.generation import SchemaGeneration, build_generation, retire
 from gateway.server.operations import OperationPipeline, response_body
 from gateway.server.schema import GatewaySchema
-from gateway.subscriptions import SubscriptionLimits, SubscriptionService, with_subscriptions
+from gateway.subscriptions import SubscriptionLimits, SubscriptionService
 from gateway.supergraph import Supergraph, SupergraphError
 from policies.auth import Authenticator, AuthSettings
 from policies.principal import ANONYMOUS, Principal
@@ -67,7 +68,6 @@ class Gateway:
         too), and None sends unsigned calls."""
         if signing_secret is FROM_ENVIRONMENT:
             signing_secret = AuthSettings.from_env().subgraph_secret
-        self.supergraph = supergraph
         self.config = config or GatewayConfig()
         unknown = sorted(set(self.config.subgraph_urls) - set(supergraph.subgraph_urls))
         if unknown:
@@ -76,40 +76,27 @@ class Gateway:
                 f"subgraph_urls names subgraphs the supergraph does not have: "
                 f"{', '.join(unknown)} (it has {known})"
             )
-        api_schema, api_sdl = supergraph.api_schema, supergraph.api_sdl
-        if events is not None:
-            api_schema, api_sdl = with_subscriptions(api_schema, api_sdl)
-        self._executor = Executor.for_supergraph(
-            supergraph,
-            timeout=self.config.subgraph_timeout,
-            subgraph_urls=self.config.subgraph_urls,
-            signing_secret=signing_secret,
-        )
-        self.visibility = Visibility(policies, api_schema)
         self.authenticator = authenticator
-        planner = QueryPlanner(supergraph)
-        self._pipeline = OperationPipeline(
-            api_schema,
-            planner,
-            self._executor,
-            self.config.limits,
-            self.config.operation_cache_size,
-            self.visibility,
-        )
-        self.schema = GatewaySchema(api_schema, api_sdl, self._pipeline)
-        self.subscriptions: SubscriptionService | None = None
         self.subscription_limits = subscription_limits or SubscriptionLimits()
+        self._policies = policies
+        self._signing_secret = signing_secret
+        self._live = events is not None
+        # The one attribute a live reload swaps (`swap`); requests read it once, at start.
+        self.generation = self._build(1, supergraph)
+        self._retiring: set[asyncio.Task[None]] = set()
+        self.subscriptions: SubscriptionService | None = None
         if events is not None:
+            generation = self.generation
             self.subscriptions = SubscriptionService(
                 events,
-                self._pipeline,
-                planner,
-                self._executor,
-                api_schema,
-                visibility=self.visibility,
+                generation.pipeline,
+                generation.planner,
+                generation.executor,
+                generation.api_schema,
+                visibility=generation.visibility,
                 limits=self.subscription_limits,
             )
-            self.schema.subscriptions = self.subscriptions
+            generation.schema.subscriptions = self.subscriptions
         self._closed = False
 
     @classmethod
@@ -130,6 +117,59 @@ class Gateway:
         except (OSError, UnicodeDecodeError) as exc:
             raise SupergraphError(f"cannot read the supergraph file {str(path)!r}: {exc}") from exc
         return cls.from_sdl(sdl, config, **options)
+
+    def _build(self, number: int, supergraph: Supergraph) -> SchemaGeneration:
+        return build_generation(
+            number,
+            supergraph,
+            self.config,
+            policies=self._policies,
+            signing_secret=self._signing_secret,
+            live=self._live,
+        )
+
+    @property
+    def supergraph(self) -> Supergraph:
+        return self.generation.supergraph
+
+    @property
+    def schema(self) -> GatewaySchema:
+        """The Strawberry schema of the current generation (the server reads it per request)."""
+        return self.generation.schema
+
+    @property
+    def visibility(self) -> Visibility:
+        return self.generation.visibility
+
+    @property
+    def _pipeline(self) -> OperationPipeline:
+        return self.generation.pipeline
+
+    @property
+    def _executor(self) -> Executor:
+        return self.generation.executor
+
+    def swap(self, supergraph: Supergraph, *, grace: float | None = None) -> SchemaGeneration:
+        """Serve `supergraph` from now on (live reload): build its generation, move live
+        subscriptions over (those whose operation no longer fits end with SCHEMA_CHANGED),
+        swap, and retire the old generation in the background (its requests finish on it;
+        its executor closes when they are done, and no sooner than `grace` seconds, by
+        default the subgraph timeout). Raises what building raises; then nothing changed."""
+        if self._closed:
+            raise RuntimeError("the gateway is closed")
+        old = self.generation
+        new = self._build(old.number + 1, supergraph)
+        if self.subscriptions is not None:
+            new.schema.subscriptions = self.subscriptions
+            self.subscriptions.rebase(
+                new.pipeline, new.planner, new.executor, new.api_schema, new.visibility
+            )
+        self.generation = new
+        wait = self.config.subgraph_timeout if grace is None else grace
+        task = asyncio.create_task(retire(old, wait), name=f"retire generation {old.number}")
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+        return new
 
     @property
     def ready(self) -> bool:
@@ -166,4 +206,7 @@ class Gateway:
             self._closed = True
             if self.subscriptions is not None:
                 await self.subscriptions.aclose()
-            await self._executor.aclose()
+            for task in list(self._retiring):
+                task.cancel()  # `retire` still closes that generation's executor
+            await asyncio.gather(*self._retiring, return_exceptions=True)
+            await self.generation.executor.aclose()

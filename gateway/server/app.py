@@ -38,6 +38,7 @@ def create_app(gateway: Gateway, config: GatewayConfig | None = None) -> Starlet
         graphiql=config.graphiql,
         authenticator=gateway.authenticator,
         subscription_limits=gateway.subscription_limits,
+        schema_source=lambda: gateway.schema,  # per request: live reloads swap it
     )
     return Starlette(
         routes=[*health_routes(gateway), Route("/graphql", view), WebSocketRoute("/graphql", view)],

@@ -13,6 +13,7 @@ every caller gets a GraphQL response and never an exception.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,27 @@ _NOT_ALLOWED = {
 }
 
 
+class InFlight:
+    """How many `execute` calls are running: a retired schema generation waits for none."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def idle(self) -> None:
+        await self._idle.wait()
+
+
 class GatewaySchema(strawberry.Schema):
     def __init__(
         self,
@@ -67,6 +89,7 @@ class GatewaySchema(strawberry.Schema):
         self.pipeline = pipeline
         # Serves subscriptions on every streaming transport (set by `Gateway`).
         self.subscriptions: SubscriptionService | None = None
+        self.in_flight = InFlight()
 
     def as_str(self) -> str:
         return self._api_sdl
@@ -85,6 +108,7 @@ class GatewaySchema(strawberry.Schema):
     ) -> ExecutionResult:
         if query and operation_name is None and self.pipeline.needs_operation_name(query):
             return PreExecutionError(data=None, errors=[unknown_operation_error(None)])
+        self.in_flight.enter()
         try:
             return await super().execute(
                 query,
@@ -106,6 +130,8 @@ class GatewaySchema(strawberry.Schema):
             error = coded_error(
                 RequestErrorCode.OPERATION_NOT_ALLOWED, _NOT_ALLOWED[exc.operation_type]
             )
+        finally:
+            self.in_flight.leave()
         return PreExecutionError(data=None, errors=[error])
 
     async def stream(

@@ -15,7 +15,7 @@ What changes from Strawberry's defaults:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -152,7 +152,10 @@ class GatewayGraphQLView(GraphQL[Any, Any]):
         graphiql: bool = True,
         authenticator: Authenticator | None = None,
         subscription_limits: SubscriptionLimits | None = None,
+        schema_source: Callable[[], BaseSchema] | None = None,
     ) -> None:
+        """`schema_source` (e.g. `lambda: gateway.schema`) is asked for the schema at each
+        use, so a live reload serves new requests from the new schema generation."""
         limits = subscription_limits or SubscriptionLimits()
         super().__init__(
             schema,
@@ -167,6 +170,16 @@ class GatewayGraphQLView(GraphQL[Any, Any]):
         )
         self.authenticator = authenticator
         self.graphql_transport_ws_handler_class = GatewayTransportWSHandler.configured(limits)
+        if schema_source is not None:
+            self._schema_source = schema_source
+
+    @property
+    def schema(self) -> BaseSchema:
+        return self._schema_source()
+
+    @schema.setter
+    def schema(self, schema: BaseSchema) -> None:
+        self._schema_source = lambda: schema
 
     async def on_ws_connect(self, context: Any) -> Any:
         """Authenticate a WebSocket from its `connection_init` payload, else its upgrade

@@ -26,6 +26,7 @@ from graphql import (
     OperationDefinitionNode,
     get_operation_ast,
     get_variable_values,
+    validate,
 )
 from graphql.execution.values import get_argument_values
 from strawberry.types import ExecutionResult
@@ -50,6 +51,11 @@ from resolvers.stream import EventsExpired, EventStream, InvalidEventId, StreamU
 
 logger = logging.getLogger(__name__)
 
+SCHEMA_CHANGED_MESSAGE = (
+    "The graph changed and this subscription no longer fits it. Check the schema, then "
+    "subscribe again (with extensions.lastEventId set to the last eventId you received, "
+    "to continue without missing events)."
+)
 SHUTDOWN_MESSAGE = (
     "The gateway is shutting down. Resubscribe (to any gateway) with extensions.lastEventId "
     "set to the last eventId you received, to continue without missing events."
@@ -78,6 +84,7 @@ class SubscriptionService:
         self.fanouts: dict[str, FanOut] = {}
         self.principals = PrincipalCounter(self.limits.max_per_principal)
         self.closing = False
+        self.revision = 0  # schema generations served so far, minus one (`rebase`)
 
     def fanout(self, field: LiveField) -> FanOut:
         found = self.fanouts.get(field.name)
@@ -132,17 +139,20 @@ class SubscriptionService:
         except LimitExceeded as exc:
             yield PreExecutionError(data=None, errors=[_error(exc.code, str(exc))])
             return
+        revision = self.revision
         fanout = self.fanout(operation.field)
         subscriber = Subscriber(operation, principal, self.limits.max_queue, expires_at)
         try:
             await fanout.attach(subscriber)
+            if revision != self.revision and not self._still_fits(operation):
+                subscriber.end(EndCode.SCHEMA_CHANGED, SCHEMA_CHANGED_MESSAGE)
             first = True
             source = deliveries(self.events, fanout, subscriber, last_event_id)
             try:
                 async for item in source:
                     first = False
                     if isinstance(item, Delivery):
-                        yield _result(item.payload)
+                        yield _result(item)
                     else:
                         yield ExecutionResult(data=None, errors=[ResponseError(item.error())])
                         return
@@ -202,6 +212,46 @@ class SubscriptionService:
             key=operation_key(query, operation_name, coerced.coerced),
         )
 
+    def rebase(
+        self,
+        pipeline: OperationPipeline,
+        planner: QueryPlanner,
+        executor: Executor,
+        schema: GraphQLSchema,
+        visibility: Visibility | None = None,
+    ) -> int:
+        """Serve from a new schema generation (live reload) without dropping anyone: every
+        stream keeps its reader and its subscribers, whose next events are planned against
+        `schema`. A subscriber whose operation no longer validates or plans there is ended
+        with SCHEMA_CHANGED (the message names nothing of the schema). Returns how many."""
+        self.pipeline = pipeline
+        self.schema = schema
+        self.visibility = EventVisibility(visibility)
+        self.enricher = Enricher(planner, executor, schema, self.visibility)
+        self.fields = {field.name: field for field in live_fields(schema)}
+        self.revision += 1
+        ended = 0
+        for fanout in self.fanouts.values():
+            fanout.enricher, fanout.visibility = self.enricher, self.visibility
+            for subscriber in list(fanout.subscribers):
+                if subscriber.ended is None and not self._still_fits(subscriber.operation):
+                    subscriber.end(EndCode.SCHEMA_CHANGED, SCHEMA_CHANGED_MESSAGE)
+                    ended += 1
+        return ended
+
+    def _still_fits(self, operation: LiveOperation) -> bool:
+        """Whether a running subscription's operation validates and plans on the schema
+        served now (its live field still exists, so its stream is the same)."""
+        if self.fields.get(operation.field.name) != operation.field:
+            return False
+        if validate(self.schema, operation.document, self.pipeline.rules):
+            return False
+        try:
+            self.enricher.plan(operation.document, operation.operation_name)
+        except PlanningError:
+            return False
+        return True
+
     async def aclose(self) -> None:
         """Graceful shutdown: end every subscription with SHUTTING_DOWN (clients resume
         elsewhere from their last event id), then stop the readers."""
@@ -235,10 +285,15 @@ def _root_field(operation: OperationDefinitionNode) -> FieldNode | None:
     return fields[0] if len(fields) == 1 else None
 
 
-def _result(payload: dict[str, Any]) -> ExecutionResult:
+def _result(delivery: Delivery) -> ExecutionResult:
+    """The event as Strawberry's result; `payload_json` (the shared serialization) lets the
+    WebSocket transport send it without encoding it again."""
+    payload = delivery.payload
     errors = payload.get("errors")
-    return ExecutionResult(
+    result = ExecutionResult(
         data=payload.get("data"),
         errors=[ResponseError(e) for e in errors] if errors else None,
         extensions=payload.get("extensions"),
     )
+    result.payload_json = delivery.json  # type: ignore[attr-defined]
+    return result

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 from policies.principal import Principal
 from resolvers.stream import StreamId, parse_id
 
@@ -27,14 +29,20 @@ class EndCode(StrEnum):
     EVENTS_EXPIRED = "EVENTS_EXPIRED"
     SHUTTING_DOWN = "SHUTTING_DOWN"
     CREDENTIALS_EXPIRED = "CREDENTIALS_EXPIRED"
+    SCHEMA_CHANGED = "SCHEMA_CHANGED"
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One event's payload for the client (`data`, maybe `errors`, `extensions.eventId`)."""
+    """One event's payload for the client (`data`, maybe `errors`, `extensions.eventId`),
+    and its JSON text: serialized once, shared by every subscriber of a fan-out group."""
 
     event_id: str
     payload: dict[str, Any]
+    json: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "json", orjson.dumps(self.payload).decode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,8 @@ class Subscriber:
             return await self._queue.get()
         if time.time() >= self.expires_at:
             return self._expire()
+        if not self._queue.empty():
+            return self._queue.get_nowait()
         try:
             async with asyncio.timeout_at(self._deadline()):
                 return await self._queue.get()

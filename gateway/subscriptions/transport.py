@@ -9,6 +9,7 @@ the `SubscriptionService`. Three gaps are filled here, each by a small subclass:
   It also sends a `ping` every `ping_interval` seconds (heartbeat; the client answers
   `pong`), limits the number of open connections, and logs an abrupt client disconnect
   without a traceback.
+  It sends an event's payload as serialized once for its fan-out group.
 - `EventIdSSETransport`: every SSE event carries the event id as its `id:` field, so a
   reconnecting EventSource/graphql-sse client sends it back as `Last-Event-ID`.
 - `subscription_request`: where a subscription's principal and last event id come from
@@ -21,12 +22,16 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from contextlib import suppress
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import orjson
 
 import jwt
 from graphql import OperationType, get_operation_ast
 from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.streaming import JSONEncoder, SSETransport
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -34,6 +39,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     Operation,
     _OperationStreamClosed,
 )
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.utils.aio import aclosing
 
 from gateway.server.operations import OperationPipeline
@@ -41,6 +48,9 @@ from gateway.subscriptions.limits import SubscriptionLimits
 from policies.auth import Authenticator
 from policies.auth.errors import AuthError
 from policies.principal import ANONYMOUS, Principal
+
+if TYPE_CHECKING:
+    from strawberry.schema.schema import StreamResult
 
 logger = logging.getLogger(__name__)
 
@@ -172,10 +182,11 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         await super().handle_subscribe(message)
 
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
-        """Strawberry's, passing the subscribe message's extensions on."""
+        """Strawberry's, passing the subscribe message's extensions on, and running on the
+        view's schema now (a live reload may have swapped it since the socket opened)."""
         extensions = self._extensions.pop(operation.id, None)
         try:
-            result_source = await self.schema.stream(
+            result_source = await self.view.schema.stream(
                 operation.query,
                 variable_values=operation.variables,
                 context_value=self.context,
@@ -197,6 +208,41 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             with suppress(Exception):
                 await operation.send_operation_message({"id": operation.id, "type": "complete"})
             self.operations.pop(operation.id, None)
+
+    async def _send_result_stream(
+        self, operation: Operation[Any, Any], result_source: StreamResult
+    ) -> None:
+        """Strawberry's, except that an event's payload serialized once for its fan-out
+        group (`payload_json`) is sent as is, not encoded again per subscriber."""
+        first = True
+        async for result in result_source:
+            if first and isinstance(result, PreExecutionError):
+                await self._handle_pre_execution_error(operation, result)
+                return
+            first = False
+            text = getattr(result, "payload_json", None)
+            if isinstance(text, str):
+                if operation.completed:
+                    return
+                prefix = (
+                    '{"id":' + orjson.dumps(operation.id).decode() + ',"type":"next","payload":'
+                )
+                await self._send_text(prefix + text + "}")
+            elif isinstance(result, ExecutionResult):
+                await operation.send_next(result)
+            else:
+                await self._reject_incremental_delivery(operation)
+                return
+
+    async def _send_text(self, text: str) -> None:
+        socket = getattr(self.websocket, "ws", None)
+        if not isinstance(socket, WebSocket):  # another adapter: let it encode
+            await self.websocket.send_json(orjson.loads(text))
+            return
+        try:
+            await socket.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
     async def handle_task_exception(self, error: Exception) -> None:
         if _is_disconnect(error):
