@@ -5,8 +5,8 @@ variables, same policy view *now* — and every member of a group gets the same 
 object. Groups whose views plan alike (same plan key) share one execution of the prepared
 document; only the policy pass (record conditions, masks) is per view. Filters are checked
 before enriching (with one probe of the record per event when a filter needs fields the
-event does not carry). Events are handled one at a time, in stream order, so every
-subscriber receives them in id order.
+event does not carry). Several events of a batch are enriched at once (`concurrency`), but
+they are delivered in stream order, so every subscriber receives them in id order.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class FanOut:
         field: LiveField,
         enricher: Enricher,
         visibility: EventVisibility,
+        concurrency: int = 16,
     ) -> None:
         self.stream = stream
         self.field = field
@@ -42,6 +43,7 @@ class FanOut:
         self.visibility = visibility
         self.subscribers: set[Subscriber] = set()
         self.reader = StreamReader(events, stream, self.dispatch, self._expired)
+        self.concurrency = concurrency
         self.dispatched = 0  # events handled (observability, tests)
 
     async def attach(self, subscriber: Subscriber) -> None:
@@ -64,11 +66,30 @@ class FanOut:
             "Refetch with a query and subscribe again.",
         )
 
-    async def dispatch(self, entry: StreamEntry) -> None:
-        self.dispatched += 1
+    async def dispatch(self, entries: list[StreamEntry]) -> None:
+        """Enrich up to `concurrency` events at once, deliver them in id order."""
+        semaphore = asyncio.Semaphore(self.concurrency)
+
+        async def prepare(entry: StreamEntry) -> list[tuple[list[Subscriber], Delivery]]:
+            async with semaphore:
+                return await self._prepare(entry)
+
+        tasks = [asyncio.ensure_future(prepare(entry)) for entry in entries]
+        try:
+            for task in tasks:
+                for members, delivery in await task:
+                    for subscriber in members:
+                        subscriber.offer(delivery)
+                self.dispatched += 1
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _prepare(self, entry: StreamEntry) -> list[tuple[list[Subscriber], Delivery]]:
+        """The deliveries of one event: which subscribers get which payload."""
         live = [s for s in self.subscribers if s.ended is None]
         if not live:
-            return
+            return []
         groups: dict[tuple[str, str], tuple[LiveOperation, Any, list[Subscriber]]] = {}
         probe: dict[str, Any] | None = None
         probed = False
@@ -85,7 +106,7 @@ class FanOut:
                 group = groups[key] = (operation, view, [])
             group[2].append(subscriber)
         if not groups:
-            return
+            return []
         shared: SharedRuns = {}
         payloads = await asyncio.gather(
             *(
@@ -94,15 +115,13 @@ class FanOut:
             ),
             return_exceptions=True,
         )
+        deliveries = []
         for (_, _, members), payload in zip(groups.values(), payloads, strict=True):
             if isinstance(payload, BaseException):
                 logger.error("%s: enriching %s failed: %r", self.stream, entry.id, payload)
-                continue
-            if payload is None:
-                continue  # the record is not visible to this view
-            delivery = Delivery(entry.id, payload)
-            for subscriber in members:
-                subscriber.offer(delivery)
+            elif payload is not None:  # None: the record is not visible to this view
+                deliveries.append((members, Delivery(entry.id, payload)))
+        return deliveries
 
     async def payload_for(self, subscriber: Subscriber, entry: StreamEntry) -> Delivery | None:
         """One event for one subscriber (the resume backfill): same filter and view rules."""

@@ -1,4 +1,7 @@
-"""One reader per event stream per process: read once, hand every entry to the fan-out.
+"""One reader per event stream per process: read once, hand the entries to the fan-out.
+
+Entries go to the fan-out in the batches one read returns (in id order); the fan-out
+finishes a batch before the next read.
 
 The reader starts at the stream's end (live events only; a resuming subscriber reads its
 backlog itself, see `resume`), reads in a loop from the last id it got, and when the
@@ -27,14 +30,14 @@ class StreamReader:
         self,
         events: EventStream,
         stream: str,
-        on_entry: Callable[[StreamEntry], Awaitable[None]],
+        on_entries: Callable[[list[StreamEntry]], Awaitable[None]],
         on_expired: Callable[[], None],
         *,
         block_ms: int = 1000,
     ) -> None:
         self.events = events
         self.stream = stream
-        self.on_entry = on_entry
+        self.on_entries = on_entries
         self.on_expired = on_expired
         self.block_ms = block_ms
         self.last_id: str | None = None
@@ -77,9 +80,10 @@ class StreamReader:
                 self.on_expired()
                 self.last_id = None
                 continue
-            for entry in entries:
-                try:
-                    await self.on_entry(entry)
-                except Exception:
-                    logger.exception("%s: fan-out of %s failed", self.stream, entry.id)
-                self.last_id = entry.id
+            if not entries:
+                continue
+            try:
+                await self.on_entries(entries)
+            except Exception:
+                logger.exception("%s: fan-out up to %s failed", self.stream, entries[-1].id)
+            self.last_id = entries[-1].id

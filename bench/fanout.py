@@ -1,0 +1,398 @@
+"""Subscription fan-out benchmark: N WebSocket subscribers across V policy views.
+
+    python bench/fanout.py                       # 1,000, 5,000 and 10,000 subscribers, 20 views
+    python bench/fanout.py --subscribers 1000 --steady 5 --burst 100
+
+Three processes, so the gateway is measured alone: this one (MongoDB-protocol server, the
+seeded demo subgraphs, and the event source appending to a Redis stream), the gateway
+(`serve` mode: demo supergraph, Redis event stream, JWT auth, a policy set giving each of
+the V principals a view of its own that still sees every deal), and the clients (`clients`
+mode: N graphql-transport-ws connections, one `dealChanged` subscription each, principal
+i % V in `connection_init`, no compression).
+
+Per N: subscribe everyone, warm up until every subscriber got an event, then one event per
+second for `--steady` seconds, then a burst of `--burst` events appended back to back.
+Latency of a delivery = its receive time minus the event's stream id (Redis's clock, in ms,
+same machine). Reported: p50/p99 latency per phase, deliveries per second during the
+burst, the gateway's RSS per 1,000 subscribers (RSS with subscribers minus RSS before) and
+its CPU seconds during the burst (utime+stime from /proc). The client process shares the
+two cores with the gateway, so latencies include its own receive time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECRET = b"fanout-bench-secret-of-at-least-32-bytes"
+QUERY = "subscription { dealChanged { id stage amount customer partner { id name } } }"
+REDIS_URL = os.environ.get("PARTNERGRAPH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def principal(index: int) -> Any:
+    from policies.principal import AuthMethod, Principal
+
+    return Principal(
+        subject=f"bench-{index}",
+        partner_id=f"P-BENCH{index:02d}",
+        partner_kind="RESELLER",
+        auth_method=AuthMethod.JWT,
+    )
+
+
+def policy_set() -> Any:
+    """Resellers may subscribe and see deals and partners; the deal condition binds each
+    principal's partner id, so each principal has a view (key) of its own, yet it holds for
+    every seeded deal."""
+    from policies.model import PolicySet, rules_from_dicts
+
+    resellers = {"partnerKinds": ["RESELLER"]}
+    rules = [
+        {"id": "sub", "principals": resellers, "target": "Subscription", "effect": "allow"},
+        {
+            "id": "deals",
+            "principals": resellers,
+            "target": "Deal",
+            "effect": "allow",
+            "condition": "record.id != principal.partnerId",
+        },
+        {"id": "partners", "principals": resellers, "target": "Partner", "effect": "allow"},
+    ]
+    return PolicySet(version=1, rules=tuple(rules_from_dicts(rules)))
+
+
+# --- gateway process ------------------------------------------------------------------------
+
+
+async def serve_gateway(supergraph: str, port: int, prefix: str) -> None:
+    import uvicorn
+
+    from gateway.gateway import Gateway
+    from gateway.server import create_app
+    from gateway.subscriptions import SubscriptionLimits
+    from policies.auth import Authenticator, JwtVerifier
+    from policies.auth.keys import hmac_key
+    from resolvers.streams import open_event_stream
+
+    events = open_event_stream(REDIS_URL, key_prefix=prefix)
+    gateway = Gateway.from_file(
+        supergraph,
+        events=events,
+        policies=policy_set(),
+        authenticator=Authenticator(JwtVerifier(keys=[hmac_key(SECRET)])),
+        subscription_limits=SubscriptionLimits(
+            max_connections=20_000, max_per_principal=20_000, max_queue=1000
+        ),
+    )
+    config = uvicorn.Config(
+        create_app(gateway),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_per_message_deflate=False,
+        backlog=4096,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+        await asyncio.sleep(0.02)
+    print("ready", flush=True)
+    await task
+
+
+# --- client process -------------------------------------------------------------------------
+
+
+class Clients:
+    def __init__(self, url: str, count: int, views: int) -> None:
+        self.url = url
+        self.count = count
+        self.views = views
+        self.latencies: dict[str, list[float]] = {}
+        self.phase = "warmup"
+        self.received_any: set[int] = set()
+        self.deliveries = 0
+        self.first_receive = 0.0
+        self.last_receive = 0.0
+        self.errors: list[str] = []
+
+    async def connect(self, index: int, token: str) -> Any:
+        import websockets
+        from websockets.typing import Subprotocol
+
+        socket = await websockets.connect(
+            self.url,
+            subprotocols=[Subprotocol("graphql-transport-ws")],
+            compression=None,
+            open_timeout=120,
+            ping_interval=None,
+            max_queue=None,
+        )
+        params = {"Authorization": f"Bearer {token}"}
+        await socket.send(orjson.dumps({"type": "connection_init", "payload": params}).decode())
+        ack = orjson.loads(await socket.recv())
+        assert ack["type"] == "connection_ack", ack
+        payload = {"query": QUERY}
+        message = {"id": "1", "type": "subscribe", "payload": payload}
+        await socket.send(orjson.dumps(message).decode())
+        return socket
+
+    async def read(self, index: int, socket: Any) -> None:
+        with contextlib.suppress(Exception):
+            async for raw in socket:
+                now_ms = time.time() * 1000
+                message = orjson.loads(raw)
+                kind = message["type"]
+                if kind == "ping":
+                    await socket.send('{"type":"pong"}')
+                    continue
+                if kind != "next":
+                    self.errors.append(str(message)[:300])
+                    continue
+                event_id = message["payload"]["extensions"]["eventId"]
+                sent_ms = int(event_id.split("-")[0])
+                self.latencies.setdefault(self.phase, []).append(now_ms - sent_ms)
+                self.received_any.add(index)
+                if self.phase == "burst":
+                    self.deliveries += 1
+                    self.first_receive = self.first_receive or now_ms
+                    self.last_receive = now_ms
+
+    async def run(self) -> None:
+        from policies.auth.jwt import mint_token
+
+        tokens = [mint_token(principal(v), SECRET, ttl=3600) for v in range(self.views)]
+        semaphore = asyncio.Semaphore(64)
+        readers: list[asyncio.Task[None]] = []
+
+        async def open_one(index: int) -> None:
+            async with semaphore:
+                socket = await self.connect(index, tokens[index % self.views])
+            readers.append(asyncio.create_task(self.read(index, socket)))
+
+        await asyncio.gather(*(open_one(i) for i in range(self.count)))
+        print("subscribed", flush=True)
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        while True:
+            line = (await reader.readline()).decode().strip()
+            if line == "warm?":
+                print(f"warm {len(self.received_any)}", flush=True)
+            elif line.startswith("phase "):
+                self.phase = line.split()[1]
+                print("ok", flush=True)
+            elif line == "report":
+                print("report " + orjson.dumps(self.report()).decode(), flush=True)
+            elif line in ("quit", ""):
+                for task in readers:
+                    task.cancel()
+                return
+
+    def report(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"errors": self.errors[:5], "error_count": len(self.errors)}
+        for phase, values in self.latencies.items():
+            ordered = sorted(values)
+            out[phase] = {
+                "deliveries": len(ordered),
+                "p50_ms": round(statistics.median(ordered), 1),
+                "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 1),
+                "max_ms": round(ordered[-1], 1),
+            }
+        span = (self.last_receive - self.first_receive) / 1000
+        out["burst_deliveries_per_s"] = round(self.deliveries / span) if span > 0 else None
+        return out
+
+
+# --- orchestration --------------------------------------------------------------------------
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def start_child(*args: str) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
+    return process
+
+
+async def ask(process: asyncio.subprocess.Process, line: str) -> str:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write((line + "\n").encode())
+    await process.stdin.drain()
+    return (await process.stdout.readline()).decode().strip()
+
+
+async def expect(process: asyncio.subprocess.Process, word: str) -> None:
+    assert process.stdout is not None
+    line = (await process.stdout.readline()).decode().strip()
+    if line != word:
+        raise RuntimeError(f"expected {word!r} from a child process, got {line!r}")
+
+
+async def measure(
+    ws_url: str, gateway_pid: int, events: Any, count: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    from resolvers.events import ChangeEvent, stream_name
+
+    stream = stream_name("Deal")
+    serial = iter(range(1, 10**9))
+
+    async def emit() -> None:
+        event = ChangeEvent("Deal", {"id": "D-000002"}, ("stage",), next(serial), ("P-R01",))
+        await events.append(stream, event)
+
+    rss_before = rss_kib(gateway_pid)
+    clients = await start_child("clients", ws_url, str(count), str(args.views))
+    started = time.monotonic()
+    await expect(clients, "subscribed")
+    subscribe_s = time.monotonic() - started
+    while True:
+        await emit()
+        await asyncio.sleep(0.5)
+        if int((await ask(clients, "warm?")).split()[1]) >= count:
+            break
+    rss_after = rss_kib(gateway_pid)
+    await ask(clients, "phase steady")
+    for _ in range(args.steady):
+        await emit()
+        await asyncio.sleep(1)
+    await ask(clients, "phase burst")
+    cpu_before = cpu_seconds(gateway_pid)
+    client_cpu_before = cpu_seconds(clients.pid)
+    own_cpu_before = cpu_seconds(os.getpid())
+    for _ in range(args.burst):
+        await emit()
+    await asyncio.sleep(args.drain)
+    cpu_burst = cpu_seconds(gateway_pid) - cpu_before
+    client_cpu_burst = cpu_seconds(clients.pid) - client_cpu_before
+    own_cpu_burst = cpu_seconds(os.getpid()) - own_cpu_before
+    report = orjson.loads((await ask(clients, "report")).split(" ", 1)[1])
+    assert clients.stdin is not None
+    clients.stdin.write(b"quit\n")
+    await clients.stdin.drain()
+    await clients.wait()
+    report.update(
+        subscribers=count,
+        views=args.views,
+        subscribe_s=round(subscribe_s, 1),
+        gateway_rss_mib_per_1000=round((rss_after - rss_before) / 1024 / (count / 1000), 1),
+        gateway_rss_mib=round(rss_after / 1024, 1),
+        gateway_cpu_s_burst=round(cpu_burst, 2),
+        clients_cpu_s_burst=round(client_cpu_burst, 2),
+        subgraphs_cpu_s_burst=round(own_cpu_burst, 2),
+        expected_burst_deliveries=count * args.burst,
+    )
+    return report
+
+
+async def orchestrate(args: argparse.Namespace) -> None:
+    from resolvers.embedded_mongo import EmbeddedMongo, free_port
+    from resolvers.mongo import connect
+    from resolvers.seed import seed
+    from resolvers.streams import open_event_stream
+    from subgraphs.deals.app import create_app as create_deals
+    from subgraphs.inventory.app import create_app as create_inventory
+    from subgraphs.partners.app import create_app as create_partners
+    from tests.subscriptions.subscription_harness import serve, stop
+
+    mongo = await EmbeddedMongo.start(":memory:")
+    client = connect(mongo.url)
+    db = client["fanout_bench"]
+    await seed(db, reset=True)
+    text = (ROOT / "gateway" / "demo" / "supergraph.graphql").read_text()
+    servers = []
+    apps = {"4001": create_partners, "4002": create_deals, "4003": create_inventory}
+    for default, create in apps.items():
+        port = free_port()
+        text = text.replace(f"127.0.0.1:{default}/", f"127.0.0.1:{port}/")
+        servers.append(await serve(create(db), port))
+    prefix = f"bench:{uuid.uuid4().hex[:8]}:"
+    events = open_event_stream(REDIS_URL, key_prefix=prefix)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        supergraph = Path(tmp) / "supergraph.graphql"
+        supergraph.write_text(text)
+        gateway_port = free_port()
+        gateway = await start_child("serve", str(supergraph), str(gateway_port), prefix)
+        try:
+            await expect(gateway, "ready")
+            ws_url = f"ws://127.0.0.1:{gateway_port}/graphql"
+            for count in args.subscribers:
+                result = await measure(ws_url, gateway.pid, events, count, args)
+                print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode(), flush=True)
+                results.append(result)
+        finally:
+            gateway.terminate()
+            await gateway.wait()
+            await events.close()
+            for server, task in servers:
+                await stop(server, task)
+            await client.close()
+            mongo.stop()
+    print(summary(results))
+
+
+def summary(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| subscribers | steady p50 / p99 ms | burst p50 / p99 ms | burst deliveries/s "
+        "| gateway RSS MiB per 1,000 | gateway CPU s (burst) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        steady, burst = r.get("steady", {}), r.get("burst", {})
+        lines.append(
+            f"| {r['subscribers']:,} | {steady.get('p50_ms')} / {steady.get('p99_ms')} "
+            f"| {burst.get('p50_ms')} / {burst.get('p99_ms')} | {r['burst_deliveries_per_s']} "
+            f"| {r['gateway_rss_mib_per_1000']} | {r['gateway_cpu_s_burst']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        asyncio.run(serve_gateway(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "clients":
+        asyncio.run(Clients(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])).run())
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, nargs="+", default=[1000, 5000, 10000])
+    parser.add_argument("--views", type=int, default=20)
+    parser.add_argument("--steady", type=int, default=10, help="seconds at one event per second")
+    parser.add_argument("--burst", type=int, default=100, help="events appended back to back")
+    parser.add_argument("--drain", type=float, default=20.0, help="seconds to wait after a burst")
+    asyncio.run(orchestrate(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
