@@ -101,6 +101,40 @@ class SelectionBuild:
         for type_condition, selection in other.fragments.items():
             self.fragment(type_condition).merge(selection)
 
+    def covers(self, other: SelectionBuild) -> bool:
+        """Does this selection already select everything `other` does (same response keys,
+        arguments and conditions, recursively)?"""
+        for key, f in other.fields.items():
+            mine = self.fields.get(key)
+            if mine is None or (mine.name, mine.arguments) != (f.name, f.arguments):
+                return False
+            if f.selection is not None and (
+                mine.selection is None or not mine.selection.covers(f.selection)
+            ):
+                return False
+        return all(
+            t in self.fragments and self.fragments[t].covers(selection)
+            for t, selection in other.fragments.items()
+            if not selection.is_empty()
+        )
+
+    def clashes_with(self, other: SelectionBuild) -> bool:
+        """Would merging `other` in put two different fields at one response key?"""
+        for (key, _), f in other.fields.items():
+            mine = self._at(key)
+            if mine is None:
+                continue
+            if (mine.name, mine.arguments) != (f.name, f.arguments):
+                return True
+            if mine.selection is not None and f.selection is not None:
+                if mine.selection.clashes_with(f.selection):
+                    return True
+        return any(
+            self.fragments[t].clashes_with(selection)
+            for t, selection in other.fragments.items()
+            if t in self.fragments
+        )
+
     def is_empty(self) -> bool:
         return not self.fields and all(f.is_empty() for f in self.fragments.values())
 
@@ -238,6 +272,7 @@ class FetchGraph:
         self._drop_useless()
         self._reduce_parents()
         self._merge_siblings()
+        self._fold_into_later_fetches()
         self._reduce_parents()
 
     def _drop_useless(self) -> None:
@@ -251,11 +286,13 @@ class FetchGraph:
             and not self.children(g)
         ]
         for group in useless:
-            self._remove(group)
+            self.remove(group)
         if useless:
             self._drop_useless()
 
-    def _remove(self, group: FetchGroup) -> None:
+    def remove(self, group: FetchGroup) -> None:
+        """Take `group` out; whatever waited for it waits for its parents instead (public
+        for the subscription planner, whose event-source root is not a real fetch)."""
         self.groups.remove(group)
         for other in self.groups:
             if group in other.parents:
@@ -284,6 +321,51 @@ class FetchGraph:
                 self._merge(group, into)
                 changed = True
                 break
+
+    def _fold_into_later_fetches(self) -> None:
+        """Fold an entity group into a later group of the same subgraph at the same path
+        (PLANNER.md §5.9: a `@requires` field beside a sibling from the same subgraph makes
+        one fetch, not two). `_merge_siblings` cannot see these pairs: the later group
+        waits for more (the fetches of its required fields), so their parents differ.
+
+        `early` folds into `later` when:
+        - `later` already waits, directly or not, for every parent of `early`, so `early`'s
+          representations can be built when `later` runs;
+        - `later`'s inputs cover `early`'s (and its input rewrites), so no representation
+          changes shape;
+        - nothing waits for `early` unless it waits for `later` too: folding never delays
+          data another fetch needs earlier (this also rules out cycles);
+        - `_mergeable`: a `@requires` group keeps exactly its own conditions, so a fetch
+          under fewer conditions is never folded into a conditional `@requires` fetch.
+
+        The folded group's data arrives one stage later; the plan makes one fetch fewer.
+        Deterministic: groups are tried in creation order, the first match wins."""
+        by_place: dict[tuple[str, tuple[str, ...]], list[FetchGroup]] = {}
+        for group in self.groups:
+            if group.is_entity:
+                by_place.setdefault((group.subgraph, group.path), []).append(group)
+        for candidates in by_place.values():
+            folded = True
+            while folded and len(candidates) > 1:
+                folded = False
+                for early in candidates:
+                    later = next((g for g in candidates if self._can_fold(early, g)), None)
+                    if later is not None:
+                        self._merge(early, later)
+                        candidates.remove(early)
+                        folded = True
+                        break
+
+    def _can_fold(self, early: FetchGroup, later: FetchGroup) -> bool:
+        return (
+            early is not later
+            and _mergeable(early, later)
+            and all(self._reaches(later, parent) for parent in early.parents)
+            and later.inputs.covers(early.inputs)
+            and early.input_rewrites.keys() <= later.input_rewrites.keys()
+            and not later.selection.clashes_with(early.selection)
+            and all(self._reaches(child, later) for child in self.children(early))
+        )
 
     def _merge(self, group: FetchGroup, into: FetchGroup) -> None:
         into.selection.merge(group.selection)

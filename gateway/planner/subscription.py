@@ -84,12 +84,12 @@ def plan_subscription(
     assert key.selection is not None
     inputs = group.inputs.fragment(entity)
     inputs.add_typename()
-    traversal._add_key(SelectionBuild(), inputs, entity, key.selection, {})
+    traversal.add_key(SelectionBuild(), inputs, entity, key.selection, {})
     entry = group.selection.fragment(entity)
     group.note_conditions(field.conditions)
     traversal.plan_selections(group, entry, entity, field.selections, path, field.conditions, None)
     fetches.optimize()
-    fetches._remove(source)
+    fetches.remove(source)
     key_fields = tuple(
         node.name.value for node in key.selection.selections if isinstance(node, FieldNode)
     )

@@ -565,7 +565,7 @@ class Traversal:
             if not self._typename_known(current, current_sel, type_name):
                 current_sel.add_typename()
             taken = self.client_keys.get(path, {})
-            self._add_key(current_sel, inputs, type_name, hop.key.selection, taken)
+            self.add_key(current_sel, inputs, type_name, hop.key.selection, taken)
             if self.graph.is_interface_object(entity, hop.graph):
                 # That subgraph knows the interface, not the implementation: send its name.
                 rewrite = ValueSetter((f"... on {type_name}", "__typename"), entity)
@@ -583,7 +583,7 @@ class Traversal:
             and not self.graph.is_abstract(type_name)
         )
 
-    def _add_key(
+    def add_key(
         self,
         source: SelectionBuild,
         inputs: SelectionBuild,
@@ -592,11 +592,13 @@ class Traversal:
         taken: Mapping[str, tuple[str, str]],
     ) -> None:
         """Select a key field set in `source` and mirror it in `inputs`, with the response
-        keys the source used (`taken`: client keys at this position, not to be reused)."""
+        keys the source used (`taken`: client keys at this position, not to be reused).
+        Public for planners that enter an entity fetch from data they did not fetch (the
+        subscription planner builds representations from an event's key)."""
         for node in field_set.selections:
             if isinstance(node, InlineFragmentNode):
                 inner = node.type_condition.name.value if node.type_condition else type_name
-                self._add_key(
+                self.add_key(
                     source.fragment(inner), inputs.fragment(inner), inner, node.selection_set, taken
                 )
                 continue
@@ -618,7 +620,7 @@ class Traversal:
                     built.selection.add_typename()
                     mirrored.selection.add_typename()
                 assert node.selection_set is not None
-                self._add_key(
+                self.add_key(
                     built.selection, mirrored.selection, child_type, node.selection_set, {}
                 )
 

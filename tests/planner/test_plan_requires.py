@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from planner_support import assert_snapshot, fetches, plan, services
 
-from gateway.planner.plan import Parallel, Sequence
+from gateway.planner.plan import Sequence
 
 
 def test_requires_on_requires_chains_three_entity_fetches() -> None:
     result = plan("requires", "{ orders { items { insuredCost policy } } }")
-    assert services(result) == ["orders", "insurance", "catalog", "shipping", "insurance"]
+    assert services(result) == ["orders", "catalog", "shipping", "insurance"]
     assert isinstance(result.node, Sequence)
-    assert isinstance(result.node.nodes[1], Parallel)  # policy does not wait for the chain
+    assert len(result.node.nodes) == 4  # one stage per fetch
     *_, (_, shipping), (_, insurance) = fetches(result)
     assert str(shipping.requires[0]) == "... on Item { __typename sku weight quantity }"
     assert str(insurance.requires[0]) == "... on Item { __typename sku shippingCost }"
+    # policy (no @requires, insurance too, nothing waits for it) rides in the last fetch
+    assert "... on Item { insuredCost policy }" in insurance.operation
     assert_snapshot("requires_chain", result)
 
 
