@@ -42,6 +42,23 @@ def _partnergraph(*policy: str) -> Callable[[Path, int], list[str]]:
     ]
 
 
+def _hive(*options: str) -> Callable[[Path, int], list[str]]:
+    """Hive Gateway through its own CLI, in one process (`--fork 1`)."""
+    return lambda supergraph, port: [
+        "node",
+        "node_modules/@graphql-hive/gateway/dist/bin.js",
+        *options,
+        "supergraph",
+        str(supergraph),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--fork",
+        "1",
+    ]
+
+
 GATEWAYS: dict[str, GatewaySpec] = {
     # With an allow-everything policy: the enforcement path a deployment runs.
     "partnergraph": GatewaySpec(
@@ -76,21 +93,12 @@ GATEWAYS: dict[str, GatewaySpec] = {
         lambda supergraph, port: ["node", "apollo_gateway.mjs", str(supergraph), str(port)],
         (("NODE_ENV", "production"),),
     ),
-    "hive": GatewaySpec(
-        "hive",
+    "hive": GatewaySpec("hive", NODE_DIR, _hive(), (("NODE_ENV", "production"),)),
+    # The same without deduplicating identical in-flight subgraph calls across requests.
+    "hive-no-dedup": GatewaySpec(
+        "hive-no-dedup",
         NODE_DIR,
-        lambda supergraph, port: [
-            "node",
-            "node_modules/@graphql-hive/gateway/dist/bin.js",
-            "supergraph",
-            str(supergraph),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--fork",
-            "1",
-        ],
+        _hive("--config-path", "hive_no_dedup.config.mjs"),
         (("NODE_ENV", "production"),),
     ),
 }
