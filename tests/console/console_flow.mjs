@@ -102,7 +102,7 @@ page.on('pageerror', (error) => pageErrors.push(String(error)));
 page.on('console', (message) => {
   if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
 });
-const shot = (name) => page.screenshot({ path: path.join(config.artifacts, `${name}.png`), fullPage: true });
+const shot = (name, fullPage = true) => page.screenshot({ path: path.join(config.artifacts, `${name}.png`), fullPage });
 const base = `${config.baseUrl}/admin`;
 const text = async (selector) => (await page.textContent(selector)) ?? '';
 const waitText = (selector, needle) =>
@@ -198,7 +198,7 @@ try {
   check((await page.getAttribute('#rule-condition', 'aria-invalid')) === 'true', 'the condition is not marked invalid');
   const unchanged = (await adminApi(config.adminToken, '{ policy { version } }')).policy.version;
   check(unchanged === startVersion, 'an invalid rule changed the policy');
-  await shot('05-rule-invalid-condition');
+  await shot('05-rule-invalid-condition', false);
   summary.conditionError = await text('#rule-condition-error');
   await page.fill('#rule-condition', '');
   await page.click('#publish');
@@ -229,7 +229,7 @@ try {
   const stored = (await adminApi(config.adminToken, '{ rule(id: "reseller-no-notes") { description } }')).rule;
   check(stored.description === '', 'the stale edit was written');
   check((await page.inputValue('#rule-description')) === 'Resellers never see deal notes.', 'the draft was lost');
-  await shot('06-stale-edit');
+  await shot('06-stale-edit', false);
   await page.click('#rebase');
   await page.click('#publish');
   await waitText('#status', `as policy version ${otherVersion + 1}`);

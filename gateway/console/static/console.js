@@ -335,7 +335,7 @@
           'table',
           {},
           h('caption', {}, `${shown.length} of ${state.rules.length} rules, policy version ${state.version}`),
-          h('thead', {}, h('tr', {}, ['Rule', 'Target', 'Effect', 'Applies to', 'Condition', ''].map((label) => h('th', { scope: 'col' }, label)))),
+          h('thead', {}, h('tr', {}, ['Rule (select to edit)', 'Target', 'Effect', 'Applies to', 'Condition'].map((label) => h('th', { scope: 'col' }, label)))),
           h(
             'tbody',
             {},
@@ -343,12 +343,11 @@
               h(
                 'tr',
                 { 'data-rule': rule.id },
-                h('th', { scope: 'row' }, h('code', {}, rule.id)),
+                h('th', { scope: 'row' }, h('button', { type: 'button', class: 'link', 'aria-label': `Edit rule ${rule.id}`, onclick: () => edit(rule.id) }, h('code', {}, rule.id))),
                 h('td', {}, h('code', {}, rule.target)),
                 h('td', {}, h('span', { class: `decision decision-${rule.effect.toLowerCase()}` }, rule.effect.toLowerCase())),
                 h('td', {}, who(rule.principals)),
                 h('td', {}, rule.condition ? h('code', {}, rule.condition) : ''),
-                h('td', {}, h('button', { type: 'button', class: 'secondary', 'aria-label': `Edit rule ${rule.id}`, onclick: () => edit(rule.id) }, 'Edit')),
               ),
             ),
           ),
