@@ -270,6 +270,16 @@ try {
   await waitText('#status', `Restored version ${created - 1} as policy version ${otherVersion + 2}`);
   await waitText('#audit-summary', 'the policy is at version');
   await shot('09-rolled-back');
+  // The date filter: today's changes are there, nothing before today.
+  const today = await page.evaluate(() => new Date().toLocaleDateString('en-CA'));
+  const yesterday = await page.evaluate(() => new Date(Date.now() - 86400000).toLocaleDateString('en-CA'));
+  await page.fill('#au-since', today);
+  await page.click('#audit-filter button[type="submit"]');
+  await waitText('#audit-summary', `3 change(s) shown (admin console-admin, target Deal.notes, from ${today})`);
+  await page.fill('#au-since', '');
+  await page.fill('#au-until', yesterday);
+  await page.click('#audit-filter button[type="submit"]');
+  await waitText('#audit-summary', `0 change(s) shown (admin console-admin, target Deal.notes, to ${yesterday})`);
   log('rolled back', { restored: created - 1, version: otherVersion + 2 });
 
   // After the rollback the reseller sees the notes again, in a preview and live.

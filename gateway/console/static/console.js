@@ -707,10 +707,11 @@
 
     function entryView(entry) {
       const status = h('p', { class: 'field-error', role: 'alert' });
-      const reason = h('input', { id: `rb-reason-${entry.id}`, autocomplete: 'off', required: true });
+      const reason = h('input', { id: `rb-reason-${entry.id}`, autocomplete: 'off', required: true, 'aria-describedby': `rb-hint-${entry.id}` });
       const rollbackForm = h(
         'form',
         { class: 'inline', hidden: true, onsubmit: (event) => rollback(event, entry, reason, status) },
+        h('p', { class: 'hint', id: `rb-hint-${entry.id}` }, `Restores every rule as it was at version ${entry.previousVersion}: changes made after it are undone too (see the newer entries above).`),
         h('label', { for: `rb-reason-${entry.id}` }, `Reason for restoring version ${entry.previousVersion}`),
         reason,
         h('button', { type: 'submit' }, 'Roll back'),
