@@ -7,7 +7,7 @@ import random
 import re
 from collections.abc import Callable
 
-from graphql import DocumentNode, print_ast
+from graphql import DocumentNode, GraphQLSchema, print_ast
 
 from gateway.planner.build import build_node
 from gateway.planner.cache import PlanCache, PlanKey
@@ -16,6 +16,7 @@ from gateway.planner.fetch_graph import FetchGraph
 from gateway.planner.operation import NormalizedOperation, OpField, never, normalize
 from gateway.planner.plan import PlanNode, QueryPlan, Sequence
 from gateway.planner.query_graph import QueryGraph
+from gateway.planner.subscription import SubscriptionPlan, plan_subscription
 from gateway.planner.traversal import Traversal
 from gateway.supergraph import Supergraph
 
@@ -39,6 +40,7 @@ class QueryPlanner:
             if entry.override_label
         )
         schema = supergraph.api_schema
+        self._subscription_plans: dict[tuple[str, str | None, str, int], SubscriptionPlan] = {}
         self.root_types = tuple(
             t.name
             for t in (schema.query_type, schema.mutation_type, schema.subscription_type)
@@ -74,6 +76,28 @@ class QueryPlanner:
         if plan is None:
             plan = self.build(document, operation_name, labels)
             self.cache.put(key, plan)
+        return plan
+
+    def plan_subscription(
+        self,
+        document: DocumentNode,
+        operation_name: str | None = None,
+        *,
+        schema: GraphQLSchema,
+        view_key: str = "",
+    ) -> SubscriptionPlan:
+        """The (cached) plan of a subscription's payload: the root field's selection as an
+        entity jump from the event's key (`gateway.planner.subscription`). `schema` is the
+        serving schema, which has the gateway's `Subscription` type."""
+        key = (_document_hash(document), operation_name, view_key, id(schema))
+        plan = self._subscription_plans.get(key)
+        if plan is None:
+            plan = plan_subscription(
+                self.supergraph, schema, document, operation_name, self.root_types
+            )
+            if len(self._subscription_plans) >= self.cache.maxsize:
+                self._subscription_plans.clear()
+            self._subscription_plans[key] = plan
         return plan
 
     def build(

@@ -16,12 +16,12 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from graphql import DocumentNode, GraphQLSchema, parse, print_ast
+from graphql import DocumentNode, GraphQLSchema, parse
 
 from gateway.executor import Executor
 from gateway.executor.subscription import execute_from
 from gateway.planner import QueryPlanner
-from gateway.planner.subscription import SubscriptionPlan, plan_subscription
+from gateway.planner.subscription import SubscriptionPlan
 from gateway.subscriptions.policy import EventVisibility
 from gateway.subscriptions.schema import LiveField
 from policies.principal import ANONYMOUS, Principal
@@ -65,33 +65,19 @@ class Enricher:
         executor: Executor,
         schema: GraphQLSchema,
         visibility: EventVisibility,
-        max_plans: int = 1024,
     ) -> None:
         self.planner = planner
         self.executor = executor
         self.schema = schema
         self.visibility = visibility
-        self.max_plans = max_plans
-        self._plans: dict[tuple[str, str | None, str], SubscriptionPlan] = {}
 
     def plan(
-        self, document: DocumentNode, operation_name: str | None, view_key: str = ""
+        self, document: DocumentNode, operation_name: str | None, plan_key: str = ""
     ) -> SubscriptionPlan:
         """The (cached) plan; raises `PlanningError` when the operation cannot be served."""
-        key = (_document_hash(document), operation_name, view_key)
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = plan_subscription(
-                self.planner.supergraph,
-                self.schema,
-                document,
-                operation_name,
-                self.planner.root_types,
-            )
-            if len(self._plans) >= self.max_plans:
-                self._plans.clear()
-            self._plans[key] = plan
-        return plan
+        return self.planner.plan_subscription(
+            document, operation_name, schema=self.schema, view_key=plan_key
+        )
 
     async def payload(
         self,
@@ -165,8 +151,3 @@ class Enricher:
             self.schema,
             principal=principal,
         )
-
-
-def _document_hash(document: DocumentNode) -> str:
-    source = document.loc.source.body if document.loc is not None else print_ast(document)
-    return hashlib.sha256(source.encode()).hexdigest()
