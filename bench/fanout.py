@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import statistics
 import sys
@@ -105,6 +104,9 @@ async def serve_gateway(supergraph: str, port: int, prefix: str) -> None:
         port=port,
         log_level="warning",
         ws_per_message_deflate=False,
+        # Heartbeats are graphql-transport-ws pings (the gateway's); uvicorn's own
+        # protocol pings would close clients that an overloaded client process answers late.
+        ws_ping_interval=None,
         backlog=4096,
     )
     server = uvicorn.Server(config)
@@ -153,7 +155,7 @@ class Clients:
         return socket
 
     async def read(self, index: int, socket: Any) -> None:
-        with contextlib.suppress(Exception):
+        try:
             async for raw in socket:
                 now_ms = time.time() * 1000
                 message = orjson.loads(raw)
@@ -161,10 +163,11 @@ class Clients:
                 if kind == "ping":
                     await socket.send('{"type":"pong"}')
                     continue
-                if kind != "next":
+                extensions = (message.get("payload") or {}).get("extensions")
+                if kind != "next" or not extensions:
                     self.errors.append(str(message)[:300])
                     continue
-                event_id = message["payload"]["extensions"]["eventId"]
+                event_id = extensions["eventId"]
                 sent_ms = int(event_id.split("-")[0])
                 self.latencies.setdefault(self.phase, []).append(now_ms - sent_ms)
                 self.received_any.add(index)
@@ -172,6 +175,8 @@ class Clients:
                     self.deliveries += 1
                     self.first_receive = self.first_receive or now_ms
                     self.last_receive = now_ms
+        except Exception as exc:  # a closed connection is reported, not raised
+            self.errors.append(f"connection {index}: {exc!r}"[:300])
 
     async def run(self) -> None:
         from policies.auth.jwt import mint_token
