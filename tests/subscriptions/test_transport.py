@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import orjson
 import pytest
 import websockets
@@ -46,3 +47,27 @@ async def test_connections_above_the_limit_are_closed_with_4429(subgraphs: Subgr
         async with WsClient(served.ws_url):  # the first one left: room again
             pass
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4429
+
+
+async def test_the_legacy_graphql_ws_protocol_is_refused(subgraphs: Subgraphs) -> None:
+    async with served_gateway(subgraphs, MemoryEventStream(maxlen=10)) as served:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            async with websockets.connect(
+                served.ws_url, subprotocols=[Subprotocol("graphql-ws")]
+            ) as socket:
+                await socket.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4406
+
+
+async def test_a_subscription_over_a_plain_post_is_refused(subgraphs: Subgraphs) -> None:
+    async with served_gateway(subgraphs, MemoryEventStream(maxlen=10)) as served:
+        async with httpx.AsyncClient() as http:
+            response = await http.post(
+                served.http_url,
+                json={"query": "subscription { dealChanged { id } }"},
+                headers={"accept": "application/json"},
+            )
+        assert served.gateway.subscriptions is not None
+        assert served.gateway.subscriptions.subscriber_count == 0
+    body = response.json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["OPERATION_NOT_ALLOWED"]
