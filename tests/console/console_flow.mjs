@@ -290,6 +290,17 @@ try {
   const again = await subscription.event(3);
   check(again.data?.dealChanged?.notes === third.notes, `event 3: ${JSON.stringify(again)}`);
 
+  // A credential the admin API stops accepting sends the admin back to sign in.
+  await page.evaluate(() => sessionStorage.setItem('partnergraph.admin.credential', JSON.stringify({ kind: 'token', value: 'expired.token.value' })));
+  await page.goto(`${base}/audit`);
+  await page.waitForURL(`${base}/?expired`);
+  await waitText('#status', 'refused or has expired');
+  check((await page.evaluate(() => sessionStorage.length)) === 0, 'the refused credential was kept');
+  await page.fill('#cred-value', config.adminToken);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${base}/graph`);
+  await page.waitForSelector('body[data-ready="true"]');
+
   // Sign out: the credential is gone from the tab; an API key signs in too.
   await page.click('#sign-out');
   await waitText('#status', 'Signed out.');

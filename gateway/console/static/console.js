@@ -109,7 +109,7 @@
         credential,
       );
     } catch (error) {
-      if (error.status === 401 && credential === readCredential()) signOut('expired');
+      if (error.status === 401 && readCredential()?.value === credential.value) signOut('expired');
       throw error;
     }
   }
