@@ -108,6 +108,34 @@ GRAPH = Page(
       <select id="matrix-type" name="type"></select>
       <button type="submit">Show</button>
     </form>
+    <details id="add-column">
+      <summary>Add a principal column</summary>
+      <form id="column-form" class="inline-grid" novalidate>
+        <div class="row"><label for="col-label">Column name</label>
+          <input id="col-label" name="label" autocomplete="off" required
+            aria-describedby="col-error"></div>
+        <div class="row"><label for="col-kind">Partner kind</label>
+          <select id="col-kind" name="partnerKind">
+            <option value="">(none)</option><option>VENDOR</option><option>RESELLER</option>
+            <option>DISTRIBUTOR</option><option>SUPPLIER</option>
+          </select></div>
+        <div class="row"><label for="col-partner">Partner id</label>
+          <input id="col-partner" name="partnerId" autocomplete="off"></div>
+        <div class="row"><label for="col-tier">Tier</label>
+          <select id="col-tier" name="tier">
+            <option value="">(none)</option><option>PLATINUM</option><option>GOLD</option>
+            <option>SILVER</option><option>REGISTERED</option>
+          </select></div>
+        <div class="row"><label for="col-regions">Regions (comma-separated)</label>
+          <input id="col-regions" name="regions" autocomplete="off"></div>
+        <div class="row"><label for="col-roles">Roles (comma-separated)</label>
+          <input id="col-roles" name="roles" autocomplete="off"></div>
+        <p id="col-error" class="field-error" role="alert"></p>
+        <div class="actions"><button type="submit">Add column</button>
+          <button type="button" id="reset-columns" class="secondary">Preset columns only</button>
+        </div>
+      </form>
+    </details>
     <p class="legend">
       <span class="decision decision-allow">allow</span>
       <span class="decision decision-conditional">conditional</span>

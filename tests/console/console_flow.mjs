@@ -160,6 +160,21 @@ try {
   await shot('02-graph-matrix');
   summary.matrixBefore = notesCells;
   log('matrix', { notesCells });
+  // A principal column of the admin's own: a bad partner id is refused inline.
+  await page.click('#add-column summary');
+  await page.fill('#col-label', 'Reseller P-R03');
+  await page.selectOption('#col-kind', 'RESELLER');
+  await page.fill('#col-partner', 'P R03 with spaces');
+  await page.click('#column-form button[type="submit"]');
+  await waitText('#col-error', 'Not added');
+  await page.fill('#col-label', 'Reseller P-R03');
+  await page.fill('#col-partner', 'P-R03');
+  await page.click('#column-form button[type="submit"]');
+  await waitText('#matrix-table thead', 'Reseller P-R03');
+  const columns = await page.$$eval('#matrix-table thead th', (cells) => cells.length);
+  check(columns === 10, `the matrix has ${columns} header cells`);
+  await shot('02b-graph-custom-column');
+
   // A cell names its deciding rules; following one opens it in the rule form.
   await page.click('td[data-coordinate="Deal.vendorMargin"][data-decision="deny"] a');
   await page.waitForSelector('body[data-ready="true"]');

@@ -24,7 +24,7 @@
       ? { 'X-API-Key': credential.value }
       : { Authorization: `Bearer ${credential.value}` };
   const signOut = (reason) => {
-    sessionStorage.removeItem(CREDENTIAL_KEY);
+    sessionStorage.clear();
     location.assign(`${BASE}/?${reason}`);
   };
 
@@ -218,7 +218,8 @@
       const type = types.find((candidate) => candidate.name === select.value);
       if (!type) return;
       const coordinates = [type.name, ...type.fields.map((field) => field.coordinate)];
-      const principals = PRESETS.map((preset) => preset.principal);
+      const columns = [...PRESETS, ...customColumns()];
+      const principals = columns.map((column) => column.principal);
       setStatus(`Loading decisions for ${type.name}…`);
       let matrix;
       try {
@@ -241,7 +242,7 @@
         'table',
         { tabindex: '-1', id: 'matrix-table' },
         h('caption', {}, `Decisions for ${type.name} at policy version ${matrix.policyVersion} (rows: the type's records, then its fields)`),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Coordinate'), PRESETS.map((preset) => h('th', { scope: 'col' }, preset.label)))),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Coordinate'), columns.map((column) => h('th', { scope: 'col' }, column.label)))),
         h(
           'tbody',
           {},
@@ -258,12 +259,64 @@
       $('#matrix').replaceChildren(table);
       setStatus(`Showing ${type.name} at policy version ${matrix.policyVersion}.`);
     }
+    // Extra columns of the admin's choosing, kept in this tab like the credential.
+    $('#column-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const error = $('#col-error');
+      const label = $('#col-label');
+      error.textContent = '';
+      label.removeAttribute('aria-invalid');
+      const principal = Object.fromEntries(
+        Object.entries({
+          partnerKind: $('#col-kind').value || null,
+          partnerId: $('#col-partner').value.trim() || null,
+          tier: $('#col-tier').value || null,
+          regions: list($('#col-regions').value),
+          roles: list($('#col-roles').value),
+        }).filter(([, value]) => value !== null && !(Array.isArray(value) && !value.length)),
+      );
+      if (!label.value.trim()) {
+        error.textContent = 'Name the column (e.g. "Reseller P-R03").';
+        label.setAttribute('aria-invalid', 'true');
+        label.focus();
+        return;
+      }
+      if (!Object.keys(principal).length) {
+        error.textContent = 'Describe the principal: at least a partner kind, tier, partner id, region or role.';
+        $('#col-kind').focus();
+        return;
+      }
+      try {
+        await gql('query ConsoleCheckPrincipal($p: PrincipalInput!) { explain(principal: $p, coordinate: "Query") { decision } }', { p: principal });
+      } catch (failure) {
+        error.textContent = `Not added: ${failure.message}`;
+        return;
+      }
+      saveColumns([...customColumns(), { label: label.value.trim(), principal }]);
+      event.target.reset();
+      await drawMatrix();
+    });
+    $('#reset-columns').addEventListener('click', async () => {
+      saveColumns([]);
+      await drawMatrix();
+    });
     $('#matrix-form').addEventListener('submit', (event) => {
       event.preventDefault();
       drawMatrix();
     });
     await drawMatrix();
   }
+
+  const COLUMNS_KEY = 'partnergraph.admin.columns';
+  function customColumns() {
+    try {
+      const columns = JSON.parse(sessionStorage.getItem(COLUMNS_KEY) || '[]');
+      return Array.isArray(columns) ? columns : [];
+    } catch {
+      return [];
+    }
+  }
+  const saveColumns = (columns) => sessionStorage.setItem(COLUMNS_KEY, JSON.stringify(columns));
 
   function matrixCell(cell) {
     const decision = cell.decision.toLowerCase();
