@@ -20,6 +20,7 @@ from gateway.subscriptions.policy import EventVisibility
 from gateway.subscriptions.schema import LiveField
 from gateway.subscriptions.source import StreamReader
 from gateway.subscriptions.subscriber import Delivery, EndCode, Subscriber
+from policies.principal import Principal
 from resolvers.stream import EventStream, StreamEntry
 
 logger = logging.getLogger(__name__)
@@ -93,13 +94,16 @@ class FanOut:
         groups: dict[tuple[str, str], tuple[LiveOperation, Any, list[Subscriber]]] = {}
         probe: dict[str, Any] | None = None
         probed = False
+        views: dict[Principal, Any] = {}  # one view lookup per principal and event
         for subscriber in live:
             operation: LiveOperation = subscriber.operation
             if not probed and self.field.needs_probe(operation.filter):
                 probe, probed = await self.enricher.probe(self.field, entry), True
             if not self.field.matches(operation.filter, entry.event, probe):
                 continue
-            view = self.visibility.view(subscriber.principal)
+            view = views.get(subscriber.principal)
+            if view is None:
+                view = views[subscriber.principal] = self.visibility.view(subscriber.principal)
             key = (operation.key, self.visibility.view_key(view))
             group = groups.get(key)
             if group is None:

@@ -40,9 +40,11 @@ class Delivery:
     event_id: str
     payload: dict[str, Any]
     json: str = field(init=False, repr=False)
+    position: StreamId = field(init=False, repr=False)  # the id, parsed once
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "json", orjson.dumps(self.payload).decode())
+        object.__setattr__(self, "position", parse_id(self.event_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +131,7 @@ class Subscriber:
             if isinstance(item, Ended):
                 yield item
                 return
-            event_id = parse_id(item.event_id)
-            if event_id <= self.delivered_through:
+            if item.position <= self.delivered_through:
                 continue
-            self.delivered_through = event_id
+            self.delivered_through = item.position
             yield item
