@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+import weakref
 from collections.abc import Callable
 
 from graphql import DocumentNode, GraphQLSchema, print_ast
@@ -170,6 +171,16 @@ class QueryPlanner:
         return flat[0] if len(flat) == 1 else Sequence(tuple(flat))
 
 
+_HASHES: weakref.WeakKeyDictionary[DocumentNode, str] = weakref.WeakKeyDictionary()
+
+
 def _document_hash(document: DocumentNode) -> str:
-    source = document.loc.source.body if document.loc is not None else print_ast(document)
-    return hashlib.sha256(source.encode()).hexdigest()
+    """The plan-cache key of a document. A document built by the gateway (e.g. a policy
+    view's filtered operation, itself cached) has no source text: hash its printed form
+    once per document object, not on every request."""
+    if document.loc is not None:
+        return hashlib.sha256(document.loc.source.body.encode()).hexdigest()
+    digest = _HASHES.get(document)
+    if digest is None:
+        digest = _HASHES[document] = hashlib.sha256(print_ast(document).encode()).hexdigest()
+    return digest
