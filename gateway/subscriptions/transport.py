@@ -6,6 +6,7 @@ the `SubscriptionService`. Three gaps are filled here, each by a small subclass:
 
 - `GatewayTransportWSHandler`: Strawberry does not pass the subscribe message's
   `extensions` (where the client puts `lastEventId`) to `schema.stream`; this handler does.
+  Its per-connection limit error carries a code (TOO_MANY_SUBSCRIPTIONS).
   It also sends a `ping` every `ping_interval` seconds (heartbeat; the client answers
   `pong`), limits the number of open connections, and logs an abrupt client disconnect
   without a traceback.
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import jwt
 import orjson
-from graphql import OperationType, get_operation_ast
+from graphql import GraphQLError, OperationType, get_operation_ast
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.exceptions import ConnectionRejectionError
@@ -38,6 +39,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     Operation,
     _OperationStreamClosed,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.utils.aio import aclosing
@@ -174,6 +176,21 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
                     return
 
     async def handle_subscribe(self, message: Any) -> None:
+        limit = self.max_subscriptions_per_connection
+        if (
+            self.connection_acknowledged
+            and limit is not None
+            and len(self.operations) >= limit
+            and isinstance(message.get("id"), str)
+        ):
+            error = GraphQLError(
+                f"At most {limit} subscriptions may run on one connection; "
+                "complete one first, or open another connection.",
+                extensions={"code": "TOO_MANY_SUBSCRIPTIONS"},
+            ).formatted
+            refusal: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error]}
+            await self.send_message(refusal)
+            return
         payload = message.get("payload")
         extensions = payload.get("extensions") if isinstance(payload, Mapping) else None
         if isinstance(extensions, Mapping) and isinstance(message.get("id"), str):

@@ -71,3 +71,16 @@ async def test_a_subscription_over_a_plain_post_is_refused(subgraphs: Subgraphs)
         assert served.gateway.subscriptions.subscriber_count == 0
     body = response.json()
     assert [e["extensions"]["code"] for e in body["errors"]] == ["OPERATION_NOT_ALLOWED"]
+
+
+async def test_subscriptions_per_connection_are_limited_with_a_code(subgraphs: Subgraphs) -> None:
+    limits = SubscriptionLimits(max_per_connection=1)
+    async with served_gateway(
+        subgraphs, MemoryEventStream(maxlen=10), subscription_limits=limits
+    ) as served:
+        async with WsClient(served.ws_url) as client:
+            await client.subscribe("subscription { dealChanged { id } }")
+            second = await client.subscribe("subscription { inventoryChanged { sku } }")
+            refused = await client.receive()
+    assert refused["type"] == "error" and refused["id"] == second
+    assert [e["extensions"]["code"] for e in refused["payload"]] == ["TOO_MANY_SUBSCRIPTIONS"]
