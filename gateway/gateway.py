@@ -83,7 +83,8 @@ class Gateway:
         self._live = events is not None
         # The one attribute a live reload swaps (`swap`); requests read it once, at start.
         self.generation = self._build(1, supergraph)
-        self._retiring: set[asyncio.Task[None]] = set()
+        # Old generations still closing (each closes when its last request is done).
+        self.retiring: set[asyncio.Task[None]] = set()
         self.subscriptions: SubscriptionService | None = None
         if events is not None:
             generation = self.generation
@@ -167,8 +168,8 @@ class Gateway:
         self.generation = new
         wait = self.config.subgraph_timeout if grace is None else grace
         task = asyncio.create_task(retire(old, wait), name=f"retire generation {old.number}")
-        self._retiring.add(task)
-        task.add_done_callback(self._retiring.discard)
+        self.retiring.add(task)
+        task.add_done_callback(self.retiring.discard)
         return new
 
     @property
@@ -206,7 +207,7 @@ class Gateway:
             self._closed = True
             if self.subscriptions is not None:
                 await self.subscriptions.aclose()
-            for task in list(self._retiring):
+            for task in list(self.retiring):
                 task.cancel()  # `retire` still closes that generation's executor
-            await asyncio.gather(*self._retiring, return_exceptions=True)
+            await asyncio.gather(*self.retiring, return_exceptions=True)
             await self.generation.executor.aclose()

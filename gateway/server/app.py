@@ -18,10 +18,16 @@ from gateway.server.view import GatewayGraphQLView
 
 if TYPE_CHECKING:  # gateway.gateway imports this package: no import cycle at run time
     from gateway.gateway import Gateway
+    from gateway.reload.reloader import SupergraphReloader
 
 
-def create_app(gateway: Gateway, config: GatewayConfig | None = None) -> Starlette:
+def create_app(
+    gateway: Gateway,
+    config: GatewayConfig | None = None,
+    reloader: SupergraphReloader | None = None,
+) -> Starlette:
     """An ASGI app serving `gateway`; it closes the gateway when the server shuts down.
+    With `reloader`, the app runs it while serving and `/readyz` reports on it.
 
     `config` sets the HTTP-level options (body limit, GraphiQL) and defaults to the
     gateway's own config, which also holds the operation limits the gateway enforces.
@@ -30,8 +36,14 @@ def create_app(gateway: Gateway, config: GatewayConfig | None = None) -> Starlet
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await gateway.aclose()
+        if reloader is not None:
+            reloader.start()
+        try:
+            yield
+        finally:
+            if reloader is not None:
+                await reloader.stop()
+            await gateway.aclose()
 
     view = GatewayGraphQLView(
         gateway.schema,
@@ -41,7 +53,11 @@ def create_app(gateway: Gateway, config: GatewayConfig | None = None) -> Starlet
         schema_source=lambda: gateway.schema,  # per request: live reloads swap it
     )
     return Starlette(
-        routes=[*health_routes(gateway), Route("/graphql", view), WebSocketRoute("/graphql", view)],
+        routes=[
+            *health_routes(gateway, reloader),
+            Route("/graphql", view),
+            WebSocketRoute("/graphql", view),
+        ],
         middleware=[Middleware(BodyLimitMiddleware, max_bytes=config.limits.max_body_bytes)],
         lifespan=lifespan,
     )
