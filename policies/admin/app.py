@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 from policies.admin.access import AccessDenied, require_admin
 from policies.admin.preview import PreviewGateway
 from policies.admin.schema import AdminContext, build_admin_schema
+from policies.admin.schema_status import SchemaControl
 from policies.auth import Authenticator, AuthError
 from policies.principal import Principal
 from policies.propagation import PolicyWatcher
@@ -30,7 +31,13 @@ PRINCIPAL_SCOPE_KEY = "partnergraph.admin_principal"
 
 
 class _AdminView(GraphQL[AdminContext, None]):
-    def __init__(self, store: PolicyStore, watcher: PolicyWatcher, gateway: PreviewGateway):
+    def __init__(
+        self,
+        store: PolicyStore,
+        watcher: PolicyWatcher,
+        gateway: PreviewGateway,
+        schema_control: SchemaControl | None = None,
+    ):
         super().__init__(
             build_admin_schema(),
             graphql_ide=None,
@@ -40,10 +47,11 @@ class _AdminView(GraphQL[AdminContext, None]):
         self.store = store
         self.watcher = watcher
         self.gateway = gateway
+        self.schema_control = schema_control
 
     async def get_context(self, request: Any, response: Any) -> AdminContext:
         principal: Principal = request.scope[PRINCIPAL_SCOPE_KEY]
-        return AdminContext(self.store, self.watcher, self.gateway, principal)
+        return AdminContext(self.store, self.watcher, self.gateway, principal, self.schema_control)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """HTTP only; a malformed request (no query, bad JSON, GET) is a coded GraphQL
@@ -64,9 +72,10 @@ class AdminApp:
         watcher: PolicyWatcher,
         gateway: PreviewGateway,
         authenticator: Authenticator,
+        schema_control: SchemaControl | None = None,
     ) -> None:
         self.authenticator = authenticator
-        self.view = _AdminView(store, watcher, gateway)
+        self.view = _AdminView(store, watcher, gateway, schema_control)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -94,10 +103,13 @@ def create_admin_app(
     watcher: PolicyWatcher,
     gateway: PreviewGateway,
     authenticator: Authenticator,
+    schema_control: SchemaControl | None = None,
 ) -> AdminApp:
     """The admin API as an ASGI app; mount with `Route("/admin/graphql", app)`.
 
     `store` holds the policies (and the API schema to check rules against), `watcher` this
-    process's copy of them, `gateway` runs previews, `authenticator` verifies credentials.
+    process's copy of them, `gateway` runs previews, `authenticator` verifies credentials,
+    `schema_control` (the gateway's `SupergraphReloader`, when it reloads live) answers
+    `schemaStatus` and `reloadSchema`.
     """
-    return AdminApp(store, watcher, gateway, authenticator)
+    return AdminApp(store, watcher, gateway, authenticator, schema_control)

@@ -2,7 +2,8 @@
 
 Reads: `me`, `policy` (current rules and the version to send back as `expectedVersion`),
 `policyVersion`, `versions`, `rules`, `rule`, `audit`, `schemaTree`, `explain`,
-`decisionMatrix`, `preview`. Writes: `createRule`, `updateRule`, `deleteRule`, `rollback`,
+`decisionMatrix`, `preview`, `schemaStatus` (live reload; `reloadSchema` recomposes now).
+Writes: `createRule`, `updateRule`, `deleteRule`, `rollback`,
 `importRules`, each with `reason` and `expectedVersion` (stale: CONFLICT with
 `currentVersion`); the acting admin is the audit actor. A write returns once this
 process's watcher runs the new version (bounded wait), so a preview right after it
@@ -29,6 +30,12 @@ from policies.admin.decisions import check_coordinate, decide, decision_matrix, 
 from policies.admin.errors import AdminErrors, RequireOperationName, is_unexpected
 from policies.admin.inputs import AuditFilter, PrincipalInput, RuleInput, read_rules
 from policies.admin.preview import PreviewGateway, preview
+from policies.admin.schema_status import (
+    ReloadResult,
+    SchemaControl,
+    SchemaStatus,
+    not_configured,
+)
 from policies.admin.types import (
     AuditEntryType,
     DecisionCell,
@@ -61,9 +68,16 @@ class AdminContext:
     watcher: PolicyWatcher
     gateway: PreviewGateway
     principal: Principal
+    schema_control: SchemaControl | None = None  # live reload (None: a fixed supergraph)
 
 
 Info = strawberry.Info[AdminContext, None]
+
+
+def _schema_control(context: AdminContext) -> SchemaControl:
+    if context.schema_control is None:
+        raise not_configured()
+    return context.schema_control
 
 
 def _api_schema(context: AdminContext) -> GraphQLSchema:
@@ -189,9 +203,25 @@ class Query:
             response=JSON(response),
         )
 
+    @strawberry.field(
+        description="The supergraph served and how its live reloads went "
+        "(NOT_CONFIGURED when the gateway serves a fixed supergraph)."
+    )
+    def schema_status(self, info: Info) -> SchemaStatus:
+        return SchemaStatus.of(_schema_control(info.context).status)
+
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(
+        description="Re-fetch the subgraphs' SDLs and recompose now; swap when the result "
+        "differs. A failed reload changes nothing (see status.lastReloadError)."
+    )
+    async def reload_schema(self, info: Info) -> ReloadResult:
+        control = _schema_control(info.context)
+        changed = await control.reload()
+        return ReloadResult(changed=changed, status=SchemaStatus.of(control.status))
+
     @strawberry.mutation(description="Add a rule (CONFLICT if its id is taken).")
     async def create_rule(
         self, info: Info, rule: RuleInput, reason: str, expected_version: int
