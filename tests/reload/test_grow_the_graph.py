@@ -6,6 +6,7 @@ subgraph's stream keeps receiving events with no gap."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from gateway.gateway import Gateway
 from gateway.reload.reloader import SupergraphReloader
 from gateway.server import create_app
 from gateway.supergraph import Supergraph
+from policies.principal import ANONYMOUS
 from resolvers.memory_stream import MemoryEventStream
 from tests.interop.node_clients import NodeClient
 from tests.reload.reload_subgraphs import graphql_app, ratings_schema, served
@@ -139,3 +141,48 @@ async def test_the_reloader_without_changes_keeps_the_generation(
         assert gateway.generation.number == 1 and reloader.status.last_failure is None
     finally:
         await gateway.aclose()
+
+
+async def test_a_subscription_whose_fields_leave_the_graph_ends_with_schema_changed(
+    subgraphs: Subgraphs, tmp_path: Path
+) -> None:
+    """The other subscription on the same stream keeps running across the same swap."""
+    urls = Supergraph.from_sdl(subgraphs.supergraph_sdl).subgraph_urls
+    registry = tmp_path / "partnergraph.toml"
+    events = MemoryEventStream(maxlen=1000)
+    async with served(graphql_app(ratings_schema)) as ratings_url:
+        write_registry(registry, urls, {"ratings": ratings_url})
+        gateway = Gateway(
+            (await compose_registry(registry)).supergraph, events=events, policies=UNRESTRICTED
+        )
+        reloader = SupergraphReloader.for_registry(gateway, registry, interval=None)
+        service = gateway.subscriptions
+        assert service is not None
+        rated = service.stream(
+            "subscription { dealChanged { id partner { rating } } }", None, None, None, ANONYMOUS
+        )
+        plain = service.stream(
+            "subscription { dealChanged { id stage } }", None, None, None, ANONYMOUS
+        )
+        try:
+            first = [asyncio.ensure_future(anext(rated)), asyncio.ensure_future(anext(plain))]
+            await wait_for(lambda: service.subscriber_count == 2, "both subscribed")
+            before = await append(events, deal_event("D-000001"))
+            for result in await asyncio.gather(*first):
+                assert not result.errors and (result.extensions or {})["eventId"] == before
+
+            write_registry(registry, urls)  # the ratings subgraph leaves
+            assert await reloader.reload() is True
+
+            ended = await anext(rated)
+            assert ended.data is None and ended.errors
+            assert ended.errors[0].extensions == {"code": "SCHEMA_CHANGED"}
+            assert "rating" not in ended.errors[0].message  # names nothing of the schema
+            after = await append(events, deal_event("D-000001", version=2))
+            result = await anext(plain)
+            assert not result.errors and (result.extensions or {})["eventId"] == after
+            assert result.data is not None and result.data["dealChanged"]["id"] == "D-000001"
+        finally:
+            await rated.aclose()
+            await plain.aclose()
+            await gateway.aclose()
