@@ -5,8 +5,11 @@ visibility policies into the policy store on first run (`policies/demo_policies.
 follows them live (a `PolicyWatcher`: over Redis with `REDIS_URL`, in-process without),
 starts the outbox relay on the event stream, serves the three partner subgraphs (signed
 calls only) and the gateway, and prints what to open with a ready development token for
-each demo persona. Everything stops cleanly on Ctrl+C / SIGTERM (the embedded
-MongoDB-protocol server is stopped by its PID).
+each demo persona. The gateway's supergraph is composed at start from the registry
+(`partnergraph.toml`, the bundled subgraphs at the ports of `Settings`) and recomposed every
+`RELOAD_INTERVAL` seconds: a subgraph added to the registry joins the running gateway.
+Everything stops cleanly on Ctrl+C / SIGTERM (the embedded MongoDB-protocol server is
+stopped by its PID).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gateway.composition import Composition
 from gateway.enforcement.wiring import Access, start_access
 from gateway.servers import Listener, serve_all, wait_started
 from gateway.settings import Settings
@@ -32,7 +36,8 @@ from resolvers.stream import EventStream
 
 log = logging.getLogger("partnergraph.dev")
 
-DEMO_SUPERGRAPH = Path(__file__).parent / "demo" / "supergraph.graphql"
+DEMO_REGISTRY = Path(__file__).parents[1] / "partnergraph.toml"
+RELOAD_INTERVAL = 5.0
 DEMO_POLICIES = Path(__file__).parents[1] / "policies" / "demo_policies.yaml"
 DEV_TOKEN_TTL = 8 * 3600.0
 
@@ -115,18 +120,26 @@ class DemoEcosystem:
 def build_listeners(
     settings: Settings,
     db: AsyncDatabase[Document],
+    composition: Composition,
     events: EventStream | None = None,
     access: Access | None = None,
+    registry: Path = DEMO_REGISTRY,
 ) -> list[Listener]:
-    """The gateway (serving subscriptions from `events`, the relay's stream; policies and
-    auth from `access`, else everything denied) and the three subgraphs."""
+    """The gateway (serving `composition` and reloading from `registry`; subscriptions from
+    `events`, the relay's stream; policies and auth from `access`, else everything denied)
+    and the three subgraphs."""
     from subgraphs.deals.app import create_app as deals_app
     from subgraphs.inventory.app import create_app as inventory_app
     from subgraphs.partners.app import create_app as partners_app
 
     host = settings.host
     return [
-        Listener("gateway", _gateway_app(settings, events, access), host, settings.gateway_port),
+        Listener(
+            "gateway",
+            _gateway_app(settings, composition, registry, events, access),
+            host,
+            settings.gateway_port,
+        ),
         Listener("partners", partners_app(db), host, settings.partners_port),
         Listener("deals", deals_app(db), host, settings.deals_port),
         Listener("inventory", inventory_app(db), host, settings.inventory_port),
@@ -134,31 +147,47 @@ def build_listeners(
 
 
 def _gateway_app(
-    settings: Settings, events: EventStream | None = None, access: Access | None = None
+    settings: Settings,
+    composition: Composition,
+    registry: Path,
+    events: EventStream | None = None,
+    access: Access | None = None,
 ) -> Any:
     from gateway.config import GatewayConfig
     from gateway.gateway import Gateway
+    from gateway.reload.reloader import SupergraphReloader
     from gateway.server import create_app
 
     base = f"http://{settings.host}"
+    ports = {
+        "partners": settings.partners_port,
+        "deals": settings.deals_port,
+        "inventory": settings.inventory_port,
+    }
+    # The bundled subgraphs listen where `settings` put them, whatever the registry says.
     config = GatewayConfig(
         host=settings.host,
         port=settings.gateway_port,
         subgraph_urls={
-            "partners": f"{base}:{settings.partners_port}/graphql",
-            "deals": f"{base}:{settings.deals_port}/graphql",
-            "inventory": f"{base}:{settings.inventory_port}/graphql",
+            name: f"{base}:{port}/graphql"
+            for name, port in ports.items()
+            if name in composition.supergraph.subgraph_urls
         },
     )
     options = access.gateway_options() if access is not None else {}
-    gateway = Gateway.from_file(DEMO_SUPERGRAPH, config, events=events, **options)
-    return create_app(gateway, config)
+    gateway = Gateway(composition.supergraph, config, events=events, **options)
+    reloader = SupergraphReloader.for_registry(gateway, registry, RELOAD_INTERVAL)
+    store = access.store if access is not None else None
+    if store is not None:  # rules may name what a reload adds
+        reloader.on_swap.append(lambda generation: setattr(store, "schema", generation.api_schema))
+    return create_app(gateway, config, reloader=reloader)
 
 
-async def run_dev(settings: Settings) -> None:
+async def run_dev(settings: Settings, registry: Path = DEMO_REGISTRY) -> None:
     from resolvers.relay import OutboxRelay
     from resolvers.streams import open_event_stream
 
+    composition = await compose_at_start(registry)
     async with open_database(settings) as db:
         if await prepare_database(db):
             print("Loaded the demo data.")
@@ -167,8 +196,8 @@ async def run_dev(settings: Settings) -> None:
         await relay.start()
         # The relay's stream object itself (in-process without REDIS_URL): the gateway reads
         # what the relay appends.
-        access = await _start_access(settings, db)
-        listeners = build_listeners(settings, db, stream, access)
+        access = await _start_access(settings, db, composition)
+        listeners = build_listeners(settings, db, composition, stream, access, registry)
         ecosystem = DemoEcosystem(settings, listeners, persona_tokens(access.auth.jwt_secret))
         stop = asyncio.Event()
         serving = asyncio.create_task(serve_all(ecosystem.listeners, stop))
@@ -184,13 +213,25 @@ async def run_dev(settings: Settings) -> None:
             await access.aclose()
 
 
-async def _start_access(settings: Settings, db: AsyncDatabase[Document]) -> Access:
-    from gateway.supergraph import Supergraph
+async def compose_at_start(registry: Path) -> Composition:
+    """The registry's subgraphs composed; exits with the errors when they do not compose."""
+    from gateway.composition import CompositionFailed
+    from gateway.composition.registry import RegistryError, compose_registry
 
-    sdl = await asyncio.to_thread(DEMO_SUPERGRAPH.read_text, encoding="utf-8")
-    supergraph = Supergraph.from_sdl(sdl)
+    try:
+        return await compose_registry(registry)
+    except (RegistryError, CompositionFailed) as exc:
+        raise SystemExit(f"partnergraph dev: cannot compose {registry}:\n{exc}") from exc
+
+
+async def _start_access(
+    settings: Settings, db: AsyncDatabase[Document], composition: Composition
+) -> Access:
     return await start_access(
-        supergraph.api_schema, db=db, redis_url=settings.redis_url, seed=DEMO_POLICIES
+        composition.supergraph.api_schema,
+        db=db,
+        redis_url=settings.redis_url,
+        seed=DEMO_POLICIES,
     )
 
 
