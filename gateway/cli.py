@@ -26,7 +26,21 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("seed", help="(re)load the deterministic demo data")
 
     serve = commands.add_parser("serve", help="serve a supergraph")
-    serve.add_argument("--supergraph", required=True, help="supergraph SDL file")
+    source = serve.add_mutually_exclusive_group(required=True)
+    source.add_argument("--supergraph", help="supergraph SDL file (served as it is)")
+    source.add_argument(
+        "--registry",
+        metavar="FILE.toml",
+        help="subgraph registry (like partnergraph.toml): compose at start, recompose "
+        "every --reload-interval seconds and swap live when the result changes",
+    )
+    serve.add_argument(
+        "--reload-interval",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="with --registry: seconds between reloads (default 30)",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=4000)
     serve.add_argument(
@@ -75,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.port,
             policy_file=args.policies,
             unrestricted=args.unrestricted,
+            registry=args.registry,
+            reload_interval=args.reload_interval,
         )
     elif args.command == "compose":
         return compose_main(args)

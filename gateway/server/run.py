@@ -14,6 +14,8 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
+from gateway.composition import CompositionFailed
+from gateway.composition.registry import RegistryError, compose_registry
 from gateway.config import GatewayConfig
 from gateway.enforcement.wiring import start_access
 from gateway.server.app import create_app
@@ -27,21 +29,33 @@ logger = logging.getLogger(__name__)
 
 
 async def serve(
-    supergraph_path: str,
+    supergraph_path: str | None,
     host: str = "127.0.0.1",
     port: int = 4000,
     config: GatewayConfig | None = None,
     *,
     policy_file: str | None = None,
     unrestricted: bool = False,
+    registry: str | None = None,
+    reload_interval: float | None = 30.0,
 ) -> None:
     """Load the supergraph and the policies, then serve until a signal. Raises
     `SupergraphError` if the supergraph cannot be loaded, `ValueError` when there are no
-    policies to enforce (nothing is served then)."""
+    policies to enforce (nothing is served then).
+
+    With `registry` (`--registry FILE`) instead of a supergraph file, the subgraphs it lists
+    are composed at start (`RegistryError` / `CompositionFailed` if they cannot be) and
+    recomposed every `reload_interval` seconds (live reload, `gateway.reload`)."""
     from gateway.gateway import Gateway  # imported here: gateway.gateway imports this package
+    from gateway.reload.reloader import SupergraphReloader
 
     config = replace(config or GatewayConfig(), host=host, port=port)
-    supergraph = await asyncio.to_thread(_load, supergraph_path)
+    if registry is not None:
+        supergraph = (await compose_registry(registry)).supergraph
+    elif supergraph_path is not None:
+        supergraph = await asyncio.to_thread(_load, supergraph_path)
+    else:
+        raise ValueError("serve a supergraph file or a registry")
     settings = Settings.from_env()
     client = connect(settings.mongodb_url) if settings.mongodb_url else None
     try:
@@ -54,8 +68,17 @@ async def serve(
         )
         try:
             gateway = Gateway(supergraph, config, **access.gateway_options())
+            reloader = None
+            if registry is not None:
+                reloader = SupergraphReloader.for_registry(gateway, registry, reload_interval)
+                store = access.store
+                if store is not None:  # rules may name what a reload adds
+                    reloader.on_swap.append(
+                        lambda generation: setattr(store, "schema", generation.api_schema)
+                    )
             logger.info("serving %s on http://%s:%d/graphql", gateway.supergraph, host, port)
-            await serve_all([Listener("gateway", create_app(gateway, config), host, port)])
+            app = create_app(gateway, config, reloader=reloader)
+            await serve_all([Listener("gateway", app, host, port)])
         finally:
             await access.aclose()
     finally:
@@ -72,18 +95,35 @@ def _load(path: str) -> Supergraph:
 
 
 def run_server(
-    supergraph_path: str,
+    supergraph_path: str | None,
     host: str = "127.0.0.1",
     port: int = 4000,
     *,
     policy_file: str | None = None,
     unrestricted: bool = False,
+    registry: str | None = None,
+    reload_interval: float | None = 30.0,
 ) -> None:
     """`partnergraph serve`: returns after a clean shutdown; exits with a message (status 1)
     when the supergraph or the policies cannot be loaded."""
     try:
         asyncio.run(
-            serve(supergraph_path, host, port, policy_file=policy_file, unrestricted=unrestricted)
+            serve(
+                supergraph_path,
+                host,
+                port,
+                policy_file=policy_file,
+                unrestricted=unrestricted,
+                registry=registry,
+                reload_interval=reload_interval,
+            )
         )
-    except (SupergraphError, PolicyError, OSError, ValueError) as exc:
+    except (
+        SupergraphError,
+        RegistryError,
+        CompositionFailed,
+        PolicyError,
+        OSError,
+        ValueError,
+    ) as exc:
         raise SystemExit(f"partnergraph serve: {exc}") from exc
