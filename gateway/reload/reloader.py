@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway.composition import Composition, CompositionFailed
-from gateway.composition.registry import RegistryError, compose_registry
+from gateway.composition import Composition, CompositionFailed, compose
+from gateway.composition.registry import RegistryError, fetch_sources, load_registry
 from gateway.config import ConfigError
 from gateway.reload.generation import SchemaGeneration
 from gateway.supergraph import SupergraphError
@@ -122,10 +122,13 @@ class SupergraphReloader:
     def for_registry(
         cls, gateway: Gateway, registry: str | Path, interval: float | None = 30.0
     ) -> SupergraphReloader:
-        """Reload from a registry file (`partnergraph.toml`), re-read at every reload."""
+        """Reload from a registry file (`partnergraph.toml`), re-read at every reload, as
+        `compose_registry` does, but composing in a worker thread: composition takes a
+        noticeable time, and requests keep being served meanwhile."""
 
         async def source() -> Composition:
-            return await compose_registry(registry)
+            sources = await fetch_sources(load_registry(registry))
+            return await asyncio.to_thread(compose, sources)
 
         return cls(gateway, source, interval)
 
