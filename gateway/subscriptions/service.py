@@ -5,7 +5,8 @@
 resume. The stream's first result is a `PreExecutionError` when the request cannot start
 (bad document, bad variables, bad or expired last event id, limits); afterwards each result
 is one event (`extensions.eventId`), and a last result with an error says why the gateway
-ended it (`SLOW_CONSUMER`, `SHUTTING_DOWN`, `EVENTS_EXPIRED`).
+ended it (`SLOW_CONSUMER`, `SHUTTING_DOWN`, `EVENTS_EXPIRED`, `SCHEMA_CHANGED`: after a live
+reload, `rebase`, its operation no longer fits the graph).
 
     service = SubscriptionService(events, planner, executor, serving_schema)
     async for result in service.stream(query, variables, operation_name, last_event_id, principal):
