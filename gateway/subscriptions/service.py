@@ -144,6 +144,7 @@ class SubscriptionService:
         fanout = self.fanout(operation.field)
         subscriber = Subscriber(operation, principal, self.limits.max_queue, expires_at)
         try:
+            subscriber.watch_expiry()
             await fanout.attach(subscriber)
             if revision != self.revision and not self._still_fits(operation):
                 subscriber.end(EndCode.SCHEMA_CHANGED, SCHEMA_CHANGED_MESSAGE)
@@ -164,6 +165,7 @@ class SubscriptionService:
                 else:
                     yield ExecutionResult(data=None, errors=[error])
         finally:
+            subscriber.close()
             fanout.detach(subscriber)
             self.principals.release(bucket)
 

@@ -74,6 +74,7 @@ class Subscriber:
     # Deliveries with ids at or below this were already sent (by the resume backfill).
     delivered_through: StreamId = (0, 0)
     _queue: asyncio.Queue[Delivery | Ended] = field(init=False)
+    _expiry: asyncio.TimerHandle | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._queue = asyncio.Queue()
@@ -97,37 +98,37 @@ class Subscriber:
             self.ended = Ended(code, message)
             self._queue.put_nowait(self.ended)
 
-    async def _next(self) -> Delivery | Ended:
-        if self.expires_at is None:
-            return await self._queue.get()
-        if time.time() >= self.expires_at:
-            return self._expire()
-        if not self._queue.empty():
-            return self._queue.get_nowait()
-        try:
-            async with asyncio.timeout_at(self._deadline()):
-                return await self._queue.get()
-        except TimeoutError:
-            return self._expire()
-
-    def _expire(self) -> Ended:
-        self.ended = Ended(
-            EndCode.CREDENTIALS_EXPIRED,
-            "Your credentials expired. Reconnect with a fresh token and resubscribe with "
-            "extensions.lastEventId to continue where you stopped.",
-        )
-        return self.ended
-
-    def _deadline(self) -> float:
-        """`expires_at` on the event loop's clock."""
-        assert self.expires_at is not None
+    def watch_expiry(self) -> None:
+        """Schedule the end at `expires_at` (one timer per subscriber, not per wait)."""
+        if self.expires_at is None or self._expiry is not None:
+            return
         loop = asyncio.get_running_loop()
-        return loop.time() + max(0.0, self.expires_at - time.time())
+        delay = max(0.0, self.expires_at - time.time())
+        self._expiry = loop.call_later(delay, self._expire)
+
+    def close(self) -> None:
+        """The subscription is over: drop the expiry timer."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+
+    def _expire(self) -> None:
+        """Ends now, jumping what is still queued: the credential no longer holds."""
+        self._expiry = None
+        if self.ended is None:
+            self.ended = Ended(
+                EndCode.CREDENTIALS_EXPIRED,
+                "Your credentials expired. Reconnect with a fresh token and resubscribe with "
+                "extensions.lastEventId to continue where you stopped.",
+            )
+            while not self._queue.empty():
+                self._queue.get_nowait()
+            self._queue.put_nowait(self.ended)
 
     async def deliveries(self) -> AsyncIterator[Delivery | Ended]:
         """Queued deliveries in order (skipping ids already sent), then the end if any."""
         while True:
-            item = await self._next()
+            item = await self._queue.get()
             if isinstance(item, Ended):
                 yield item
                 return
