@@ -164,7 +164,10 @@ class SupergraphReloader:
                 self._loaded_at = {generation.number: self.last_attempt_at}
                 logger.info("schema reloaded: now serving %s", generation)
                 for callback in self.on_swap:
-                    callback(generation)
+                    try:
+                        callback(generation)
+                    except Exception:  # the swap happened; one listener's fault stays its own
+                        logger.exception("schema reload: on_swap callback %r failed", callback)
             return changed
 
     def _failed(self, exc: Exception) -> None:

@@ -20,6 +20,7 @@ from gateway.composition import Composition, SubgraphSource, compose
 from gateway.composition.registry import compose_registry
 from gateway.enforcement import UNRESTRICTED
 from gateway.gateway import Gateway
+from gateway.reload.generation import SchemaGeneration
 from gateway.reload.reloader import SupergraphReloader
 from gateway.server import create_app
 from policies.admin import create_admin_app
@@ -132,6 +133,8 @@ async def test_a_failed_composition_keeps_the_old_schema_and_is_reported(
         async with start_ops(registry, admin_parts) as ops:
             before = (await ops.readyz()).json()
             assert before["generation"] == 1 and before["lastReloadError"] is None
+            swapped: list[SchemaGeneration] = []
+            ops.reloader.on_swap.append(swapped.append)
 
             write_registry(
                 registry,
@@ -173,6 +176,7 @@ async def test_a_failed_composition_keeps_the_old_schema_and_is_reported(
             }
             assert await ops.query("{ fresh }") == {"data": {"fresh": "fresh answer"}}
             assert (await ops.readyz()).json()["lastReloadError"] is None
+            assert [generation.number for generation in swapped] == [2]
             # Nothing changed since: a reload is a no-op.
             again = (await ops.admin_call(RELOAD))["data"]["reloadSchema"]
             assert again["changed"] is False and again["status"]["generation"] == 2
@@ -197,6 +201,17 @@ async def test_an_unreadable_registry_or_unreachable_subgraph_changes_nothing(
                 "problems": [{"code": "INVALID_REGISTRY"}]
             }
             assert await ops.query("{ fast }") == {"data": {"fast": "fast answer"}}
+
+
+async def test_a_reload_interval_must_be_positive() -> None:
+    gateway = Gateway.from_sdl(
+        (await _catalog_supergraph()).supergraph_sdl, policies=UNRESTRICTED, signing_secret=None
+    )
+    try:
+        with pytest.raises(ValueError, match="must be positive"):
+            SupergraphReloader.for_registry(gateway, "partnergraph.toml", interval=0)
+    finally:
+        await gateway.aclose()
 
 
 async def test_the_admin_api_without_live_reload_says_not_configured(
