@@ -22,6 +22,7 @@ from tests.reload.reload_subgraphs import (
     sdl_of,
     served,
 )
+from tests.subscriptions.ws_client import WsClient
 
 IN_FLIGHT = 12
 
@@ -117,3 +118,27 @@ async def test_requests_during_repeated_swaps_all_succeed() -> None:
             assert answers and all(a == {"data": {"fast": "fast answer"}} for a in answers)
             assert gateway.generation.number == 7
             await wait_until(lambda: not gateway.retiring, "every old generation was retired")
+
+
+async def test_a_websocket_opened_before_a_swap_runs_new_operations_on_the_new_schema() -> None:
+    async with served(graphql_app(catalog_v2_schema)) as catalog_url:
+        gateway = Gateway(
+            catalog_supergraph(catalog_url, sdl_of(catalog_schema)),
+            policies=UNRESTRICTED,
+            signing_secret=None,
+        )
+        async with served(create_app(gateway)) as url:
+            async with WsClient(url.replace("http://", "ws://")) as ws:
+                before = await ws.subscribe("{ fresh }")
+                refused = await ws.receive()
+                assert (refused["id"], refused["type"]) == (before, "error")
+                assert refused["payload"][0]["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+                gateway.swap(catalog_supergraph(catalog_url, CATALOG_V2_SDL), grace=0)
+
+                after = await ws.subscribe("{ fresh }")
+                assert await ws.receive() == {
+                    "id": after,
+                    "type": "next",
+                    "payload": {"data": {"fresh": "fresh answer"}},
+                }
