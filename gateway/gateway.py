@@ -7,7 +7,12 @@ error codes and masking as clients do.
     gateway = Gateway.from_file("supergraph.graphql")
     response = await gateway.execute("{ deals { id } }")
     print(gateway.plan("{ deals { id partner { name } } }"))
+    gateway.swap(other_supergraph)   # live reload: see `gateway.reload`
     await gateway.aclose()
+
+Everything built from one supergraph (planner, executor, visibility, pipeline, Strawberry
+schema) is one `SchemaGeneration` in `gateway.generation`, the single attribute `swap`
+replaces; `supergraph`, `schema` and `visibility` read the current one.
 """
 
 from __future__ import annotations
