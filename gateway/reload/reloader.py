@@ -171,13 +171,20 @@ class SupergraphReloader:
             return changed
 
     def _failed(self, exc: Exception) -> None:
+        """Record the failure; log it, at ERROR when it differs from the previous one (a
+        subgraph that stays down is not reported again at every interval)."""
         problems = problems_of(exc)
         assert self.last_attempt_at is not None
+        repeated = self.last_failure is not None and self.last_failure.problems == problems
         self.last_failure = ReloadFailure(self.last_attempt_at, problems)
+        level = logging.DEBUG if repeated else logging.ERROR
         if problems[0].code == RELOAD_FAILED:
-            logger.error("schema reload failed; the previous schema keeps serving", exc_info=exc)
+            logger.log(
+                level, "schema reload failed; the previous schema keeps serving", exc_info=exc
+            )
         else:
-            logger.error(
+            logger.log(
+                level,
                 "schema reload failed; the previous schema keeps serving:\n%s",
                 "\n".join(f"  {p}" for p in problems),
             )
