@@ -100,6 +100,7 @@ class DemoEcosystem:
     settings: Settings
     listeners: list[Listener]
     tokens: list[tuple[str, str]] = field(default_factory=list)
+    registry: Path | None = None
 
     def banner(self) -> str:
         urls = {item.name: item.url for item in self.listeners}
@@ -110,6 +111,11 @@ class DemoEcosystem:
         ]
         for name in ("partners", "deals", "inventory"):
             lines.append(f"  subgraph {name + ':':<11}          {urls[name]}/graphql")
+        if self.registry is not None:
+            lines.append(
+                f"  Subgraph registry:             {self.registry} "
+                f"(add a subgraph there: it joins within {RELOAD_INTERVAL:g}s)"
+            )
         if self.tokens:
             lines += ["", "  Development tokens (8h; send as 'Authorization: Bearer <token>'):"]
             lines += [f"  Token ({name}): {token}" for name, token in self.tokens]
@@ -198,7 +204,8 @@ async def run_dev(settings: Settings, registry: Path = DEMO_REGISTRY) -> None:
         # what the relay appends.
         access = await _start_access(settings, db, composition)
         listeners = build_listeners(settings, db, composition, stream, access, registry)
-        ecosystem = DemoEcosystem(settings, listeners, persona_tokens(access.auth.jwt_secret))
+        tokens = persona_tokens(access.auth.jwt_secret)
+        ecosystem = DemoEcosystem(settings, listeners, tokens, registry)
         stop = asyncio.Event()
         serving = asyncio.create_task(serve_all(ecosystem.listeners, stop))
         try:
