@@ -8,6 +8,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from gateway.compose_command import add_compose_arguments, compose_main
 from gateway.policies_command import add_policies_arguments, policies_main
@@ -20,8 +21,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser(
+    dev = commands.add_parser(
         "dev", help="run the subgraphs and the gateway with demo data on embedded defaults"
+    )
+    dev.add_argument(
+        "--registry",
+        metavar="FILE.toml",
+        help="subgraph registry the gateway composes at start and reloads live "
+        "(default: the project's partnergraph.toml)",
     )
     commands.add_parser("seed", help="(re)load the deterministic demo data")
 
@@ -73,9 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     settings = Settings.from_env()
     if args.command == "dev":
-        from gateway.dev import run_dev
+        from gateway.dev import DEMO_REGISTRY, run_dev
 
-        asyncio.run(run_dev(settings))
+        asyncio.run(run_dev(settings, Path(args.registry) if args.registry else DEMO_REGISTRY))
     elif args.command == "seed":
         from gateway.dev import run_seed
 
