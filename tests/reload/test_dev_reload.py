@@ -34,7 +34,7 @@ async def start_dev(data_dir: Path, port: int, registry: Path) -> tuple[Process,
         stderr=STDOUT,
     )
     assert process.stdout is not None
-    lines = []
+    lines: list[str] = []
     while not lines or "Stop with" not in lines[-1]:
         line = (await process.stdout.readline()).decode()
         if not line:
