@@ -19,21 +19,22 @@ its CPU time per delivery during the burst (utime+stime from /proc: steadier tha
 on a shared machine). The client process shares the two cores with the gateway, so
 latencies include its own receive time.
 
-Results (2026-11-22, this 2-core machine, shared with other work: load average 4-8;
+Results (2026-11-22, this 2-core machine, shared with other work: load average 3-4;
 20 views, steady 10 s at 1 event/s, burst of 100 events; one gateway process):
 
 | subscribers | steady p50/p99 ms | burst p50/p99 ms | deliveries/s | MiB/1,000 | CPU µs/delivery |
 | ---: | --- | --- | ---: | ---: | ---: |
-| 1,000  | 307 / 1,788    | 13,450 / 20,150  | 4,910 | 41.3 | 48 |
-| 5,000  | 8,182 / 10,442 | 46,319 / 89,851  | 5,654 | 30.7 | 65 |
-| 10,000 | 6,836 / 10,427 | 54,852 / 137,460 | 7,429 | 18.8 | 70 |
+| 1,000  | 163 / 323      | 4,300 / 9,842     | 10,091 | 40.3 | 40 |
+| 5,000  | 1,453 / 3,323  | 26,002 / 46,207   | 10,567 | 30.4 | 45 |
+| 10,000 | 5,094 / 10,880 | 65,897 / 122,043  | 8,578  | 18.8 | 54 |
 
 (deliveries/s: during the burst; MiB/1,000: gateway RSS per 1,000 subscribers; CPU: gateway
-utime+stime per delivery during the burst.)
+utime+stime per delivery during the burst. A quieter run at 1,000 gave steady p50/p99
+99/205 ms and 11,417 deliveries/s.)
 
 Every delivery arrived (no errors, no closed connection). The target (10,000 subscribers,
-p99 under 250 ms for an event reaching all of them) is not met: at ~50-70 µs of gateway
-CPU per delivery, one event to 10,000 subscribers costs ~0.6 s of one core, mostly the
+p99 under 250 ms for an event reaching all of them) is not met: at ~40-55 µs of gateway
+CPU per delivery, one event to 10,000 subscribers costs ~0.5 s of one core, mostly the
 asyncio wake-up and the WebSocket write of each subscription's own task (Strawberry runs
 one task per subscription). Enrichment is shared (one execution per plan, one policy pass
 and one serialization per view) and is not the bottleneck.
