@@ -183,10 +183,9 @@ def _gateway_app(
     options = access.gateway_options() if access is not None else {}
     gateway = Gateway(composition.supergraph, config, events=events, **options)
     reloader = SupergraphReloader.for_registry(gateway, registry, RELOAD_INTERVAL)
-    store = access.store if access is not None else None
-    if store is not None:  # rules may name what a reload adds
-        reloader.on_swap.append(lambda generation: setattr(store, "schema", generation.api_schema))
-    return create_app(gateway, config, reloader=reloader)
+    if access is not None:
+        access.follow_reloads(reloader)
+    return create_app(gateway, config, reloader=reloader, access=access, events=events)
 
 
 async def run_dev(settings: Settings, registry: Path = DEMO_REGISTRY) -> None:

@@ -19,7 +19,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from graphql import GraphQLSchema
@@ -32,6 +32,9 @@ from policies.model import PolicySet
 from policies.propagation import PolicyWatcher, RedisPublisher
 from policies.store import PolicyStore
 from policies.yaml_io import load_rules
+
+if TYPE_CHECKING:
+    from gateway.reload.reloader import SupergraphReloader
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,15 @@ class Access:
             "authenticator": self.authenticator,
             "signing_secret": self.auth.subgraph_secret,
         }
+
+    def follow_reloads(self, reloader: SupergraphReloader) -> None:
+        """Check rules against each new API schema a reload brings (rules may name what it
+        adds)."""
+        store = self.store
+        if store is not None:
+            reloader.on_swap.append(
+                lambda generation: setattr(store, "schema", generation.api_schema)
+            )
 
     async def aclose(self) -> None:
         if self.watcher is not None:

@@ -1,5 +1,6 @@
 """The gateway's Starlette application: `/graphql` (HTTP and WebSocket), `/healthz`,
-`/readyz`."""
+`/readyz`, and — when policies live in a store — the admin API (`/admin/graphql`) and the
+admin console (`/admin`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from gateway.config import GatewayConfig
 from gateway.server.body_limit import BodyLimitMiddleware
@@ -17,17 +18,23 @@ from gateway.server.health import health_routes
 from gateway.server.view import GatewayGraphQLView
 
 if TYPE_CHECKING:  # gateway.gateway imports this package: no import cycle at run time
+    from gateway.enforcement.wiring import Access
     from gateway.gateway import Gateway
     from gateway.reload.reloader import SupergraphReloader
+    from resolvers.stream import EventStream
 
 
 def create_app(
     gateway: Gateway,
     config: GatewayConfig | None = None,
     reloader: SupergraphReloader | None = None,
+    access: Access | None = None,
+    events: EventStream | None = None,
 ) -> Starlette:
     """An ASGI app serving `gateway`; it closes the gateway when the server shuts down.
-    With `reloader`, the app runs it while serving and `/readyz` reports on it.
+    With `reloader`, the app runs it while serving and `/readyz` reports on it. With
+    `access` holding a policy store, it also serves the admin API and console (their live
+    panel reads `events`).
 
     `config` sets the HTTP-level options (body limit, GraphiQL) and defaults to the
     gateway's own config, which also holds the operation limits the gateway enforces.
@@ -57,7 +64,31 @@ def create_app(
             *health_routes(gateway, reloader),
             Route("/graphql", view),
             WebSocketRoute("/graphql", view),
+            *admin_routes(gateway, access, reloader, events),
         ],
         middleware=[Middleware(BodyLimitMiddleware, max_bytes=config.limits.max_body_bytes)],
         lifespan=lifespan,
     )
+
+
+def admin_routes(
+    gateway: Gateway,
+    access: Access | None,
+    reloader: SupergraphReloader | None,
+    events: EventStream | None,
+) -> list[BaseRoute]:
+    """`/admin/graphql` (the admin API) and `/admin` (the console), when policies are kept in
+    a store; none for a fixed policy file (there is nothing to edit)."""
+    if access is None or access.store is None or access.watcher is None:
+        return []
+    from gateway.console import LiveSources, create_console_app
+    from policies.admin import create_admin_app
+
+    admin_api = create_admin_app(
+        access.store, access.watcher, gateway, access.authenticator, schema_control=reloader
+    )
+    live = LiveSources(events=events, subscriptions=gateway.subscriptions)
+    return [
+        Route("/admin/graphql", admin_api),
+        Mount("/admin", create_console_app(access.authenticator, live)),
+    ]

@@ -58,8 +58,15 @@ _MAX_VARIABLE_ERRORS = 20
 
 class Planner(Protocol):
     def plan(
-        self, document: DocumentNode, operation_name: str | None, *, view_key: str = ""
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        *,
+        override_labels: frozenset[str] = frozenset(),
+        view_key: str = "",
     ) -> QueryPlan: ...
+
+    def roll_percent_labels(self) -> frozenset[str]: ...
 
 
 class PlanExecutor(Protocol):

@@ -71,13 +71,9 @@ async def serve(
             reloader = None
             if registry is not None:
                 reloader = SupergraphReloader.for_registry(gateway, registry, reload_interval)
-                store = access.store
-                if store is not None:  # rules may name what a reload adds
-                    reloader.on_swap.append(
-                        lambda generation: setattr(store, "schema", generation.api_schema)
-                    )
+                access.follow_reloads(reloader)
             logger.info("serving %s on http://%s:%d/graphql", gateway.supergraph, host, port)
-            app = create_app(gateway, config, reloader=reloader)
+            app = create_app(gateway, config, reloader=reloader, access=access)
             await serve_all([Listener("gateway", app, host, port)])
         finally:
             await access.aclose()
