@@ -233,8 +233,13 @@ async def compose_at_start(registry: Path) -> Composition:
 async def _start_access(
     settings: Settings, db: AsyncDatabase[Document], composition: Composition
 ) -> Access:
+    from gateway.subscriptions import with_subscriptions
+
+    supergraph = composition.supergraph
+    # Rules are checked against what clients see, live `Subscription` fields included.
+    serving_schema, _ = with_subscriptions(supergraph.api_schema, supergraph.api_sdl)
     return await start_access(
-        composition.supergraph.api_schema,
+        serving_schema,
         db=db,
         redis_url=settings.redis_url,
         seed=DEMO_POLICIES,

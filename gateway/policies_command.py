@@ -120,8 +120,12 @@ def _read_rules(file: str) -> list[Rule]:
 
 
 def _api_schema(path: str) -> GraphQLSchema:
+    """What clients of this supergraph may see, live `Subscription` fields included."""
+    from gateway.subscriptions import with_subscriptions
+
     try:
-        return Supergraph.from_sdl(Path(path).read_text(encoding="utf-8")).api_schema
+        supergraph = Supergraph.from_sdl(Path(path).read_text(encoding="utf-8"))
+        return with_subscriptions(supergraph.api_schema, supergraph.api_sdl)[0]
     except OSError as exc:
         raise _CannotRun(f"cannot read the supergraph {path}: {exc.strerror}") from None
     except SupergraphError as exc:

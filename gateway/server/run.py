@@ -21,9 +21,11 @@ from gateway.enforcement.wiring import start_access
 from gateway.server.app import create_app
 from gateway.servers import Listener, serve_all
 from gateway.settings import Settings
+from gateway.subscriptions import with_subscriptions
 from gateway.supergraph import Supergraph, SupergraphError
 from policies.errors import PolicyError
 from resolvers.mongo import DEFAULT_DATABASE, connect
+from resolvers.streams import open_event_stream
 
 logger = logging.getLogger(__name__)
 
@@ -58,26 +60,34 @@ async def serve(
         raise ValueError("serve a supergraph file or a registry")
     settings = Settings.from_env()
     client = connect(settings.mongodb_url) if settings.mongodb_url else None
+    # Live subscriptions need the shared event streams: Redis (`REDIS_URL`). Without it this
+    # process has no relay feeding an in-process stream, so it serves queries only.
+    events = open_event_stream(settings.redis_url) if settings.redis_url else None
+    serving_schema = supergraph.api_schema
+    if events is not None:
+        serving_schema, _ = with_subscriptions(supergraph.api_schema, supergraph.api_sdl)
     try:
         access = await start_access(
-            supergraph.api_schema,
+            serving_schema,
             db=client.get_default_database(DEFAULT_DATABASE) if client is not None else None,
             redis_url=settings.redis_url,
             policy_file=Path(policy_file) if policy_file else None,
             unrestricted=unrestricted,
         )
         try:
-            gateway = Gateway(supergraph, config, **access.gateway_options())
+            gateway = Gateway(supergraph, config, events=events, **access.gateway_options())
             reloader = None
             if registry is not None:
                 reloader = SupergraphReloader.for_registry(gateway, registry, reload_interval)
                 access.follow_reloads(reloader)
             logger.info("serving %s on http://%s:%d/graphql", gateway.supergraph, host, port)
-            app = create_app(gateway, config, reloader=reloader, access=access)
+            app = create_app(gateway, config, reloader=reloader, access=access, events=events)
             await serve_all([Listener("gateway", app, host, port)])
         finally:
             await access.aclose()
     finally:
+        if events is not None:
+            await events.close()
         if client is not None:
             await client.close()
 

@@ -34,7 +34,6 @@ from gateway.supergraph import Supergraph
 from policies.admin import create_admin_app
 from policies.auth import ApiKeyStore, Authenticator, JwtVerifier, mint_token
 from policies.auth.keys import hmac_key
-from policies.model import Rule
 from policies.principal import AuthMethod, Principal
 from policies.propagation import PolicyWatcher
 from policies.store import PolicyStore
@@ -57,16 +56,6 @@ JWT_SECRET = b"console-tests-jwt-secret-of-at-least-32-bytes"
 SUBGRAPH_SECRET = b"console-tests-subgraph-secret-of-32-bytes-or-more"
 SUBGRAPHS = {"4001": partners_schema, "4002": deals_schema, "4003": inventory_schema}
 LIVE_PARTNER = "P-R01"
-
-# The demo policies have no rule on Subscription fields: resellers may follow their deals.
-LIVE_RULE = Rule.from_dict(
-    {
-        "id": "reseller-live-deals",
-        "principals": {"partnerKinds": ["RESELLER"]},
-        "target": "Subscription.dealChanged",
-        "effect": "allow",
-    }
-)
 
 ADMIN = Principal(
     subject="console-admin", partner_kind="VENDOR", roles=("admin",), auth_method=AuthMethod.JWT
@@ -161,7 +150,7 @@ async def console_stack(
             api_schema, _ = with_subscriptions(supergraph.api_schema, supergraph.api_sdl)
             store = PolicyStore(db, api_schema)
             await store.ensure_indexes()
-            rules = [*load_rules(DEMO_POLICIES.read_text()), LIVE_RULE]
+            rules = load_rules(DEMO_POLICIES.read_text())  # resellers may follow their deals
             await store.replace_all(
                 rules, actor=ADMIN, reason="console tests: demo policies", expected_version=0
             )

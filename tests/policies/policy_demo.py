@@ -18,8 +18,11 @@ DEMO_POLICIES = ROOT / "policies" / "demo_policies.yaml"
 
 @cache
 def demo_schema() -> GraphQLSchema:
-    sdl = (ROOT / "gateway" / "demo" / "supergraph.graphql").read_text()
-    return Supergraph.from_sdl(sdl).api_schema
+    """What the demo gateway's clients see, live `Subscription` fields included."""
+    from gateway.subscriptions import with_subscriptions
+
+    supergraph = Supergraph.from_sdl((ROOT / "gateway" / "demo" / "supergraph.graphql").read_text())
+    return with_subscriptions(supergraph.api_schema, supergraph.api_sdl)[0]
 
 
 def demo_policy_set(version: int = 1) -> PolicySet:
