@@ -207,6 +207,12 @@ class Gateway:
         query that does not parse or validate, `PlanningError` if it cannot be planned."""
         return self._pipeline.plan_query(query, operation_name)
 
+    async def end_subscriptions(self) -> None:
+        """End every live subscription with SHUTTING_DOWN (clients resume elsewhere from
+        their last event id). Called before the server closes its connections."""
+        if self.subscriptions is not None:
+            await self.subscriptions.aclose()
+
     async def aclose(self) -> None:
         if not self._closed:
             self._closed = True

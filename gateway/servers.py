@@ -35,8 +35,15 @@ class _Server(uvicorn.Server):
         yield  # signals are handled once, by `serve_all`
 
 
+SHUTDOWN_GRACE = 2.0  # seconds the apps' `before_shutdown` hooks get
+
+
 async def serve_all(listeners: list[Listener], stop: asyncio.Event | None = None) -> None:
-    """Serve every listener until SIGINT/SIGTERM (or `stop`), then shut all down cleanly."""
+    """Serve every listener until SIGINT/SIGTERM (or `stop`), then shut all down cleanly.
+
+    Before the servers close their connections, each app's `state.before_shutdown` hooks
+    run (e.g. the gateway ends live subscriptions with a SHUTTING_DOWN reason while the
+    sockets can still carry it: uvicorn closes WebSockets before the app's lifespan ends)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -60,11 +67,28 @@ async def serve_all(listeners: list[Listener], stop: asyncio.Event | None = None
             if task is not waiter and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
     finally:
+        await _before_shutdown(listeners)
         for server in servers:
             server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+async def _before_shutdown(listeners: list[Listener]) -> None:
+    hooks = [
+        hook()
+        for item in listeners
+        for hook in getattr(getattr(item.app, "state", None), "before_shutdown", ())
+    ]
+    if not hooks:
+        return
+    try:
+        async with asyncio.timeout(SHUTDOWN_GRACE):
+            await asyncio.gather(*hooks, return_exceptions=True)
+            await asyncio.sleep(0.1)  # let the last frames leave
+    except TimeoutError:
+        pass
 
 
 async def wait_started(listeners: list[Listener], timeout: float = 15.0) -> None:

@@ -59,7 +59,7 @@ def create_app(
         subscription_limits=gateway.subscription_limits,
         schema_source=lambda: gateway.schema,  # per request: live reloads swap it
     )
-    return Starlette(
+    app = Starlette(
         routes=[
             *health_routes(gateway, reloader),
             Route("/graphql", view),
@@ -69,6 +69,9 @@ def create_app(
         middleware=[Middleware(BodyLimitMiddleware, max_bytes=config.limits.max_body_bytes)],
         lifespan=lifespan,
     )
+    # Run by `gateway.servers.serve_all` before connections close.
+    app.state.before_shutdown = [gateway.end_subscriptions]
+    return app
 
 
 def admin_routes(
