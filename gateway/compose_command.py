@@ -74,9 +74,17 @@ def compose_main(
     if args.check:
         return _check(composition, schema_path, bool(args.allow_breaking), out, err)
     _write(supergraph_path, composition.supergraph_sdl)
-    _write(schema_path, composition.api_sdl)
+    _write(schema_path, client_sdl(composition))
     print(f"wrote {supergraph_path} and {schema_path}", file=out)
     return EXIT_OK
+
+
+def client_sdl(composition: Composition) -> str:
+    """The schema clients see: the composed API schema plus the gateway's live
+    `Subscription` fields (served when the gateway has the event streams)."""
+    from gateway.subscriptions import with_subscriptions
+
+    return with_subscriptions(composition.supergraph.api_schema, composition.api_sdl)[1]
 
 
 def _check(
@@ -88,14 +96,14 @@ def _check(
         print(f"{schema_path} does not exist yet: nothing to break", file=out)
         return EXIT_OK
     try:
-        changes = schema_changes(current, composition.api_sdl)
+        changes = schema_changes(current, client_sdl(composition))
     except SchemaParseError as exc:
         print(f"error ({exc.code}): {schema_path}: {exc.message}", file=err)
         return EXIT_FAILED
     for change in changes:
         print(str(change), file=out)
     breaking = [c for c in changes if c.breaking]
-    if current != composition.api_sdl and not changes:
+    if current != client_sdl(composition) and not changes:
         print(
             f"{schema_path} is not current (no breaking change); run partnergraph compose", file=out
         )

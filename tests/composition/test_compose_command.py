@@ -19,6 +19,7 @@ from gateway.compose_command import (
     EXIT_FAILED,
     EXIT_OK,
     add_compose_arguments,
+    client_sdl,
     compose_main,
 )
 from gateway.composition.registry import (
@@ -71,7 +72,7 @@ async def test_checked_in_supergraph_and_schema_are_current() -> None:
     composition = await compose_registry(ROOT / "partnergraph.toml")
     hint = "run `python -m gateway.compose_command` (partnergraph compose) and commit"
     assert (ROOT / "supergraph.graphql").read_text() == composition.supergraph_sdl, hint
-    assert (ROOT / "schema.graphql").read_text() == composition.api_sdl, hint
+    assert (ROOT / "schema.graphql").read_text() == client_sdl(composition), hint
 
 
 def test_compose_writes_supergraph_and_api_schema(tmp_path: Path) -> None:
