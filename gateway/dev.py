@@ -107,6 +107,7 @@ class DemoEcosystem:
         lines = ["", "PartnerGraph is running.", f"  {self.settings}", ""]
         lines += [
             f"  GraphiQL (open in a browser):  {urls['gateway']}/graphql",
+            f"  Admin console (admin token):   {urls['gateway']}/admin/",
             f"  Health:                        {urls['gateway']}/healthz, /readyz",
         ]
         for name in ("partners", "deals", "inventory"):
