@@ -44,6 +44,8 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
     get_operation_ast,
+    parse,
+    print_ast,
 )
 
 from policies.view import Access, PolicyView
@@ -364,16 +366,22 @@ def build_operation(
         selection_set=selection_set,
     )
     used = [f for f in work.filtered_fragments.values() if f is not None]
+    passthrough = not work.changed and not introspection
+    # Printed and parsed once, so the document carries its source text: the planner keys
+    # its cache on that text (printing on every request would cost more than filtering).
+    filtered_document = (
+        document if passthrough else parse(print_ast(DocumentNode(definitions=(filtered, *used))))
+    )
     return EnforcedOperation(
         original=document,
         operation=operation,
         fragments=fragments,
-        document=DocumentNode(definitions=(filtered, *used)),
+        document=filtered_document,
         operation_name=operation_name,
         api_schema=api_schema,
         prefix=prefix,
         empty=empty and not _selects_typename_only(operation, fragments),
-        passthrough=not work.changed and not introspection,
+        passthrough=passthrough,
         introspection=introspection,
     )
 

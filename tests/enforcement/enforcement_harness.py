@@ -5,6 +5,7 @@ request body): `deals` owns deals, notes, the `Node` interface and the `SearchRe
 union, and mutations; `partners` owns partners, reached from a deal by an entity jump
 (`Deal.partner` -> `Partner.region`, `Partner.score`). Composed by the project's own composer.
 Every scalar value in the data is distinct, so a test can tell where a value came from.
+`Deal.flaky` always fails with an error naming the deal's id (for error paths).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import orjson
 import uvicorn
-from graphql import GraphQLSchema, build_schema, graphql
+from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, build_schema, graphql
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -53,6 +54,7 @@ DEALS_FED = (
     + """
 type Deal implements Node @key(fields: "id") {
   id: ID! title: String! amount: Int margin: Int! stage: String partner: Partner! note: Note
+  flaky: String
 }
 type Partner @key(fields: "id", resolvable: false) { id: ID! }
 """
@@ -62,6 +64,7 @@ DEALS_PLAIN = (
     + """
 type Deal implements Node {
   id: ID! title: String! amount: Int margin: Int! stage: String partner: Partner! note: Note
+  flaky: String
 }
 type Partner { id: ID! }
 """
@@ -150,8 +153,15 @@ class ServedSubgraph:
         return Response(orjson.dumps(result.formatted), media_type="application/json")
 
 
+def _flaky(deal: dict[str, Any], _info: Any) -> None:
+    raise GraphQLError(f"the flaky service is down for {deal['id']}")
+
+
 def deals_subgraph(secret: bytes | None = None) -> ServedSubgraph:
     schema = build_schema(DEALS_PLAIN)
+    deal_type = schema.type_map["Deal"]
+    assert isinstance(deal_type, GraphQLObjectType)
+    deal_type.fields["flaky"].resolve = _flaky  # always fails: for error paths
     for name in ("Node", "SearchResult"):
         setattr(schema.type_map[name], "resolve_type", _type_resolver)  # noqa: B010
     root = _deals_root()

@@ -219,7 +219,7 @@ async def test_introspection_shows_only_the_callers_view(gateway: Gateway) -> No
     response = await gateway.execute(query, principal=reseller())
     deal_fields = {f["name"] for f in response["data"]["d"]["fields"]}
     partner_fields = {f["name"] for f in response["data"]["p"]["fields"]}
-    assert deal_fields == {"id", "title", "amount", "stage", "partner", "note"}
+    assert deal_fields == {"id", "title", "amount", "stage", "partner", "note", "flaky"}
     assert partner_fields == {"id", "name", "region"}
     schema = await gateway.execute(
         "{ __schema { mutationType { fields { name } } types { name } } }",
@@ -258,3 +258,14 @@ async def test_no_policy_loaded_denies_everything(graph: Graph) -> None:
         await gateway.aclose()
     assert response["data"] is None
     assert forbidden_paths(response) == [["deals"]]
+
+
+async def test_subgraph_errors_follow_the_records_the_caller_sees(gateway: Gateway) -> None:
+    response = await gateway.execute("{ deals { id flaky } }", principal=reseller())
+    assert response["data"] == {"deals": [{"id": "d1", "flaky": None}, {"id": "d3", "flaky": None}]}
+    # The subgraph failed for d1, d2 and d3 (its paths 0, 1, 2); d2 does not exist for the
+    # caller, so its error is gone and d3's moved to the caller's index.
+    assert [(e["path"], e["message"]) for e in response["errors"]] == [
+        (["deals", 0, "flaky"], "the flaky service is down for d1"),
+        (["deals", 1, "flaky"], "the flaky service is down for d3"),
+    ]
