@@ -5,7 +5,7 @@ request body): `deals` owns deals, notes, the `Node` interface and the `SearchRe
 union, and mutations; `partners` owns partners, reached from a deal by an entity jump
 (`Deal.partner` -> `Partner.region`, `Partner.score`). Composed by the project's own composer.
 Every scalar value in the data is distinct, so a test can tell where a value came from.
-`Deal.flaky` always fails with an error naming the deal's id (for error paths).
+`Deal.flaky` fails for every deal but d1 (for error paths).
 """
 
 from __future__ import annotations
@@ -153,15 +153,17 @@ class ServedSubgraph:
         return Response(orjson.dumps(result.formatted), media_type="application/json")
 
 
-def _flaky(deal: dict[str, Any], _info: Any) -> None:
-    raise GraphQLError(f"the flaky service is down for {deal['id']}")
+def _flaky(deal: dict[str, Any], _info: Any) -> str:
+    if deal["id"] != "d1":
+        raise GraphQLError("the flaky service is down")
+    return "steady"
 
 
 def deals_subgraph(secret: bytes | None = None) -> ServedSubgraph:
     schema = build_schema(DEALS_PLAIN)
     deal_type = schema.type_map["Deal"]
     assert isinstance(deal_type, GraphQLObjectType)
-    deal_type.fields["flaky"].resolve = _flaky  # always fails: for error paths
+    deal_type.fields["flaky"].resolve = _flaky
     for name in ("Node", "SearchResult"):
         setattr(schema.type_map[name], "resolve_type", _type_resolver)  # noqa: B010
     root = _deals_root()
