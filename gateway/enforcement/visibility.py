@@ -42,6 +42,7 @@ class Unrestricted:
 UNRESTRICTED = Unrestricted()
 
 Policies = PolicySet | PolicySource | Unrestricted | None
+_MEMO_SIZE = 10_000
 
 
 class Visibility:
@@ -50,6 +51,8 @@ class Visibility:
     def __init__(self, policies: Policies, api_schema: GraphQLSchema) -> None:
         self.api_schema = api_schema
         self.enforced = not isinstance(policies, Unrestricted)
+        self._memo: dict[Principal, PolicyView] = {}
+        self._memo_set: PolicySet | None = None
         self._fixed: PolicySet | None = None
         self._source: PolicySource | None = None
         if isinstance(policies, PolicySet):
@@ -72,9 +75,21 @@ class Visibility:
         self._changed(policy_set)
 
     def view(self, principal: Principal) -> PolicyView:
-        return compile_view(self.policy_set, principal, self.api_schema)
+        """The caller's view under the current set (a per-principal memo in front of the
+        process-wide view cache: most requests come from few principals)."""
+        policy_set = self.policy_set
+        if policy_set is not self._memo_set:
+            self._memo.clear()
+            self._memo_set = policy_set
+        view = self._memo.get(principal)
+        if view is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            view = self._memo[principal] = compile_view(policy_set, principal, self.api_schema)
+        return view
 
     def _changed(self, _policy_set: PolicySet) -> None:
+        self._memo.clear()
         clear_compiled_views()
         clear_prepared_operations()
         clear_view_schemas()
