@@ -30,12 +30,16 @@ class GatewaySpec:
 
 
 def _partnergraph(*policy: str) -> Callable[[Path, int], list[str]]:
-    """PartnerGraph through bench/partnergraph_serve.py with a policy option (see there)."""
+    """`partnergraph serve` with a policy option (`--policies FILE` or `--unrestricted`)."""
     return lambda supergraph, port: [
-        str(VENV_BIN / "python"),
-        str(BENCH / "partnergraph_serve.py"),
+        str(VENV_BIN / "partnergraph"),
+        "--log-level",
+        "WARNING",
+        "serve",
         "--supergraph",
         str(supergraph),
+        "--host",
+        "127.0.0.1",
         "--port",
         str(port),
         *policy,
@@ -69,23 +73,6 @@ GATEWAYS: dict[str, GatewaySpec] = {
     # Without visibility enforcement: what enforcement costs, by difference.
     "partnergraph-unrestricted": GatewaySpec(
         "partnergraph-unrestricted", ROOT, _partnergraph("--unrestricted")
-    ),
-    # The CLI as it is; it loads no policy yet, so it answers FORBIDDEN (fail closed).
-    "partnergraph-serve": GatewaySpec(
-        "partnergraph-serve",
-        ROOT,
-        lambda supergraph, port: [
-            str(VENV_BIN / "partnergraph"),
-            "--log-level",
-            "WARNING",
-            "serve",
-            "--supergraph",
-            str(supergraph),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
     ),
     "apollo": GatewaySpec(
         "apollo",
