@@ -12,70 +12,24 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from resolvers.embedded_mongo import free_port
 from resolvers.events import ChangeEvent, stream_name
 from resolvers.outbox import OUTBOX, record_change
 from resolvers.relay import OutboxRelay
 from resolvers.stream import EventStream, StreamEntry, StreamUnavailable
 from resolvers.streams import open_event_stream
+from tests.redis_process import RedisProcess, running_redis
 
 Document = dict[str, Any]
 DEALS = stream_name("Deal")
 
 
-class RedisProcess:
-    """A `redis-server` child process on a fixed port, stopped and started by PID."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self._process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self._process = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no",
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
-        client = aioredis.Redis.from_url(self.url)
-        try:
-            async with asyncio.timeout(15):
-                while True:
-                    if self._process.returncode is not None:
-                        raise RuntimeError(f"redis-server exited on port {self.port}")
-                    try:
-                        await client.ping()
-                        return
-                    except (aioredis.ConnectionError, OSError):
-                        await asyncio.sleep(0.05)
-        finally:
-            await client.aclose()
-
-    async def stop(self) -> None:
-        if self._process is None or self._process.returncode is not None:
-            return
-        self._process.terminate()
-        try:
-            async with asyncio.timeout(10):
-                await self._process.wait()
-        except TimeoutError:
-            self._process.kill()
-            await self._process.wait()
-
-
 @pytest.fixture
 async def own_redis() -> AsyncIterator[RedisProcess]:
-    server = RedisProcess(free_port())
-    try:
-        await server.start()
+    async with running_redis() as server:
         yield server
-    finally:
-        await server.stop()
 
 
 async def write(db: AsyncDatabase[Document], deal_id: str, version: int) -> str:

@@ -20,62 +20,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 from policies.model import Rule
 from policies.propagation import PolicyWatcher, RedisPublisher
 from policies.store import PolicyStore
-from resolvers.embedded_mongo import free_port
+from tests.redis_process import RedisProcess, running_redis
 
 GUARD = 30  # seconds before a test that should never wait this long gives up (not a timing)
 CHANNEL = "policies-fault"
 ADMIN = "admin@vendor"
 
 
-class RedisProcess:
-    """A `redis-server` child process on a fixed port, stopped and started by PID."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self._process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self._process = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no",
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
-        await self.until(lambda client: client.ping())
-
-    async def until(self, check: Any) -> Any:
-        """Retry `check(client)` until it answers truthy (Redis starting, a subscriber
-        reconnecting); give up after GUARD seconds."""
-        client = aioredis.Redis.from_url(self.url)
-        try:
-            async with asyncio.timeout(GUARD):
-                while True:
-                    try:
-                        result = await check(client)
-                        if result:
-                            return result
-                    except (aioredis.ConnectionError, OSError):
-                        pass
-                    await asyncio.sleep(0.05)
-        finally:
-            await client.aclose()
-
-    async def stop(self) -> None:
-        if self._process is None or self._process.returncode is not None:
-            return
-        self._process.terminate()
-        await self._process.wait()
-
-
 @pytest.fixture
 async def own_redis() -> AsyncIterator[RedisProcess]:
-    server = RedisProcess(free_port())
-    try:
-        await server.start()
+    async with running_redis() as server:
         yield server
-    finally:
-        await server.stop()
 
 
 async def subscribers(client: aioredis.Redis) -> int:

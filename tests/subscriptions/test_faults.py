@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 from subscription_harness import (
     ROOT,
     Subgraphs,
@@ -29,6 +28,7 @@ from ws_client import WsClient
 
 from resolvers.embedded_mongo import free_port
 from resolvers.streams import open_event_stream
+from tests.redis_process import RedisProcess, running_redis
 
 pytestmark = pytest.mark.fault
 
@@ -36,49 +36,10 @@ GUARD = 60  # seconds before a test that should never wait this long gives up (n
 DEALS = "subscription { dealChanged { id } }"
 
 
-class RedisProcess:
-    """A `redis-server` child process on a fixed port, with its append-only file in `dir`."""
-
-    def __init__(self, port: int, directory: Path) -> None:
-        self.port = port
-        self.directory = directory
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self._process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self._process = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-            "--dir", str(self.directory),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
-        client = aioredis.Redis.from_url(self.url)
-        try:
-            async with asyncio.timeout(GUARD):
-                while True:
-                    try:
-                        if await client.ping():
-                            return
-                    except (aioredis.ConnectionError, OSError):
-                        await asyncio.sleep(0.05)
-        finally:
-            await client.aclose()
-
-    async def stop(self) -> None:
-        if self._process is not None and self._process.returncode is None:
-            self._process.terminate()
-            await self._process.wait()
-
-
 @pytest.fixture
 async def own_redis(tmp_path: Path) -> AsyncIterator[RedisProcess]:
-    server = RedisProcess(free_port(), tmp_path)
-    await server.start()
-    try:
+    async with running_redis(tmp_path) as server:
         yield server
-    finally:
-        await server.stop()
 
 
 async def collect(client: WsClient, count: int) -> list[str]:
