@@ -99,11 +99,12 @@ class FanOut:
             operation: LiveOperation = subscriber.operation
             if not probed and self.field.needs_probe(operation.filter):
                 probe, probed = await self.enricher.probe(self.field, entry), True
-            if not self.field.matches(operation.filter, entry.event, probe):
-                continue
-            view = views.get(subscriber.principal)
-            if view is None:
+            if subscriber.principal in views:
+                view = views[subscriber.principal]
+            else:
                 view = views[subscriber.principal] = self.visibility.view(subscriber.principal)
+            if not self.field.matches(operation.filter, entry.event, probe, view):
+                continue
             key = (operation.key, self.visibility.view_key(view))
             group = groups.get(key)
             if group is None:
@@ -133,9 +134,9 @@ class FanOut:
         probe = None
         if self.field.needs_probe(operation.filter):
             probe = await self.enricher.probe(self.field, entry)
-        if not self.field.matches(operation.filter, entry.event, probe):
-            return None
         view = self.visibility.view(subscriber.principal)
+        if not self.field.matches(operation.filter, entry.event, probe, view):
+            return None
         payload = await self.enricher.payload(operation, view, entry, subscriber.principal)
         return None if payload is None else Delivery(entry.id, payload)
 

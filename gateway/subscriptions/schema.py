@@ -8,6 +8,11 @@ supergraph (it then simply has no `Subscription` type).
 A filter is checked against what the event says (`key`, `partner_ids`) and, for criteria the
 event does not carry (stage, region, ...), a small "probe" of the record fetched once per
 event through `_entities` (see `fanout`).
+
+A criterion is an oracle on the fields it reads: which events arrive tells the subscriber
+their values. So a criterion matches only when the subscriber's view (at delivery time)
+shows every field it reads, unmasked and unconditionally; otherwise no event matches it
+(fail closed), whatever the hidden value is.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 from graphql import GraphQLSchema, extend_schema, parse
 
+from policies.view import Access, PolicyView
 from resolvers.events import ChangeEvent
 
 
@@ -40,18 +46,31 @@ class LiveField:
     probed: frozenset[str]
     requires: tuple[str, ...]
     description: str
+    # criterion -> the (type, field) coordinates its value is read from
+    reads: Mapping[str, tuple[tuple[str, str], ...]]
 
     def needs_probe(self, filter_: Mapping[str, Any]) -> bool:
         return any(filter_.get(name) is not None for name in self.probed)
 
     def matches(
-        self, filter_: Mapping[str, Any], event: ChangeEvent, probe: Mapping[str, Any] | None
+        self,
+        filter_: Mapping[str, Any],
+        event: ChangeEvent,
+        probe: Mapping[str, Any] | None,
+        view: PolicyView | None,
     ) -> bool:
-        """Whether the event passes every criterion that is set (null means "any")."""
+        """Whether the event passes every criterion that is set (null means "any"). With a
+        `view` (None: unrestricted), a criterion on a field it does not plainly show never
+        matches."""
         facts = _facts(self.name, event, probe)
         for name, wanted in filter_.items():
             if wanted is None:
                 continue
+            if view is not None and not all(
+                view.field(type_name, field).access is Access.VISIBLE
+                for type_name, field in self.reads.get(name, (("?", "?"),))
+            ):
+                return False
             value = facts.get(name)
             if isinstance(value, tuple):
                 if wanted not in value:
@@ -97,6 +116,11 @@ input DealChangedFilter {
         probed=frozenset({"stage", "productSku"}),
         requires=("Deal", "DealStage", "Product"),
         description="A deal was registered or changed (stage, amount, ...).",
+        reads={
+            "partnerId": (("Deal", "partner"), ("Partner", "id")),
+            "stage": (("Deal", "stage"),),
+            "productSku": (("Deal", "product"), ("Product", "sku")),
+        },
     ),
     LiveField(
         name="inventoryChanged",
@@ -116,6 +140,12 @@ input InventoryChangedFilter {
         probed=frozenset({"region", "belowReorderPoint"}),
         requires=("InventoryItem", "Warehouse"),
         description="Stock of an item in a warehouse changed.",
+        reads={
+            "sku": (("InventoryItem", "sku"),),
+            "warehouseId": (("InventoryItem", "warehouseId"),),
+            "region": (("InventoryItem", "warehouse"), ("Warehouse", "region")),
+            "belowReorderPoint": (("InventoryItem", "belowReorderPoint"),),
+        },
     ),
 )
 

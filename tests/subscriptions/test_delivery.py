@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from gateway.gateway import Gateway
 from gateway.subscriptions import SubscriptionLimits
 from gateway.subscriptions.service import SubscriptionService
 from gateway.supergraph import Supergraph
+from policies.model import rules_from_dicts
 from policies.principal import ANONYMOUS
 from resolvers.memory_stream import MemoryEventStream
 
@@ -170,6 +172,49 @@ async def test_filters_pick_events_by_the_record(
     assert won_result.extensions == {"eventId": won_id}
     assert won_result.data == {"dealChanged": {"id": won, "stage": "WON"}}
     assert emea_result.extensions == {"eventId": emea_id}
+
+
+async def test_a_filter_on_a_field_the_subscriber_may_not_see_never_matches(
+    subgraphs: Subgraphs, deal_owners: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Which events arrive must not reveal a hidden value: with `Deal.stage` hidden, a
+    stage filter matches nothing, while the same reseller unfiltered gets its events."""
+    own = deal_owners["P-R01"][0]
+    events = MemoryEventStream(maxlen=100)
+    rules = policies(notes_visible=True, version=1)
+    hidden_stage = replace(
+        rules,
+        rules=(
+            *rules.rules,
+            *rules_from_dicts(
+                [
+                    {
+                        "id": "no-stage",
+                        "principals": {"partnerKinds": ["RESELLER"]},
+                        "target": "Deal.stage",
+                        "effect": "deny",
+                    }
+                ]
+            ),
+        ),
+    )
+    by_stage = f"subscription {{ dealChanged(filter: {{stage: {own['stage']}}}) {{ id }} }}"
+    unfiltered = "subscription { dealChanged { id } }"
+    async with served_gateway(subgraphs, events, policies=hidden_stage) as served:
+        service = service_of(served.gateway)
+        guessing = Consumer(service.stream(by_stage, None, None, None, reseller("P-R01")))
+        plain = Consumer(service.stream(unfiltered, None, None, None, reseller("P-R01")))
+        await wait_for(lambda: service.subscriber_count == 2, "both subscribed")
+        first = await append(events, deal_event(own["id"], "P-R01"))
+        plain_result = await plain.next()
+        # Once the policy shows the stage, the same filter matches from the next event on.
+        served.gateway.visibility.replace(replace(rules, version=2))
+        second = await append(events, deal_event(own["id"], "P-R01"))
+        guessing_result = await guessing.next()
+        await guessing.close()
+        await plain.close()
+    assert plain_result is not None and plain_result.extensions == {"eventId": first}
+    assert guessing_result is not None and guessing_result.extensions == {"eventId": second}
 
 
 async def test_a_slow_consumer_is_ended_with_a_reason_after_what_it_had(
