@@ -6,16 +6,11 @@ over HTTP when a test previews a query; other tests point the gateway at a close
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
 
 import httpx
 import orjson
-import uvicorn
 from graphql import GraphQLSchema, build_schema, graphql
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -25,6 +20,7 @@ from starlette.routing import Route
 from gateway.supergraph import Supergraph
 from policies.auth import mint_token
 from policies.principal import AuthMethod, Principal
+from tests.asgi_server import serving as serving  # re-exported for the tests here
 
 SECRET = b"admin-api-tests-secret-of-at-least-32-bytes"
 UNREACHABLE = "http://127.0.0.1:9/graphql"
@@ -186,23 +182,3 @@ def deals_app(received: list[dict[str, Any]]) -> Starlette:
         return Response(orjson.dumps(result.formatted), media_type="application/json")
 
     return Starlette(routes=[Route("/graphql", handle, methods=["POST"])])
-
-
-@asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """Serve an ASGI app with uvicorn on a free 127.0.0.1 port; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()

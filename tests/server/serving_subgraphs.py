@@ -8,21 +8,20 @@ deals (and a Partner reference per deal); `partners` resolves partners, also thr
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-import uvicorn
 from graphql import GraphQLSchema, build_schema, graphql
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.asgi_server import serving as asgi_serving
 
 DEALS_SDL = """
 type Query { deals(stage: Stage): [Deal!]! deal(id: ID!): Deal }
@@ -111,30 +110,11 @@ def partners_subgraph() -> Subgraph:
     )
 
 
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @asynccontextmanager
 async def serving(app: Any, path: str = "") -> AsyncIterator[str]:
-    """Serve an ASGI app on a free port until the block ends; yields its URL."""
-    sock = free_socket()
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}{path}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    """Serve an ASGI app (lifespan on) on a free port until the block ends; yields its URL."""
+    async with asgi_serving(app, path, lifespan="on") as url:
+        yield url
 
 
 @asynccontextmanager

@@ -1,0 +1,40 @@
+"""Serving an ASGI app for real in a test: uvicorn on a free 127.0.0.1 port."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import uvicorn
+
+
+def free_socket() -> socket.socket:
+    """A socket bound to a free 127.0.0.1 port (held, so no other process takes it)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@asynccontextmanager
+async def serving(
+    app: Any, path: str = "", *, lifespan: Literal["on", "off"] = "off"
+) -> AsyncIterator[str]:
+    """Serve `app` until the block ends; yields its base URL plus `path`."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}{path}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
