@@ -6,9 +6,10 @@
 Three processes, so the gateway is measured alone: this one (MongoDB-protocol server, the
 seeded demo subgraphs, and the event source appending to a Redis stream), the gateway
 (`serve` mode: demo supergraph, Redis event stream, JWT auth, a policy set giving each of
-the V principals a view of its own that still sees every deal), and the clients (`clients`
-mode: N graphql-transport-ws connections, one `dealChanged` subscription each, principal
-i % V in `connection_init`, no compression).
+the V principals a view of its own that still sees every deal), and the clients
+(bench/node/fanout_clients.mjs, Node with `ws`: N graphql-transport-ws connections, one
+`dealChanged` subscription each, principal i % V's token in `connection_init`, no
+compression; `npm install` in bench/node runs first when `ws` is missing).
 
 Per N: subscribe everyone, warm up until every subscriber got an event, then one event per
 second for `--steady` seconds, then a burst of `--burst` events appended back to back.
@@ -17,7 +18,9 @@ same machine). Reported: p50/p99 latency per phase, deliveries per second during
 burst, the gateway's RSS per 1,000 subscribers (RSS with subscribers minus RSS before) and
 its CPU time per delivery during the burst (utime+stime from /proc: steadier than latency
 on a shared machine). The client process shares the two cores with the gateway, so
-latencies include its own receive time.
+latencies include its own receive time; it is Node for that reason (one JSON.parse per
+message; the results table below was measured with the earlier Python `websockets` client,
+one asyncio task per connection).
 
 Results (2026-11-22, this 2-core machine, shared with other work: load average 3-4;
 20 views, steady 10 s at 1 event/s, burst of 100 events; one gateway process):
@@ -45,7 +48,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -103,6 +107,7 @@ async def serve_gateway(supergraph: str, port: int, prefix: str) -> None:
 
     from gateway.gateway import Gateway
     from gateway.server import create_app
+    from gateway.servers import WEBSOCKETS
     from gateway.subscriptions import SubscriptionLimits
     from policies.auth import Authenticator, JwtVerifier
     from policies.auth.keys import hmac_key
@@ -123,6 +128,7 @@ async def serve_gateway(supergraph: str, port: int, prefix: str) -> None:
         host="127.0.0.1",
         port=port,
         log_level="warning",
+        ws=WEBSOCKETS,
         ws_per_message_deflate=False,
         # Heartbeats are graphql-transport-ws pings (the gateway's); uvicorn's own
         # protocol pings would close clients that an overloaded client process answers late.
@@ -139,111 +145,53 @@ async def serve_gateway(supergraph: str, port: int, prefix: str) -> None:
 
 # --- client process -------------------------------------------------------------------------
 
+NODE_DIR = ROOT / "bench" / "node"
+NODE_CLIENTS = NODE_DIR / "fanout_clients.mjs"
 
-class Clients:
-    def __init__(self, url: str, count: int, views: int) -> None:
-        self.url = url
-        self.count = count
-        self.views = views
-        self.latencies: dict[str, list[float]] = {}
-        self.phase = "warmup"
-        self.received_any: set[int] = set()
-        self.deliveries = 0
-        self.first_receive = 0.0
-        self.last_receive = 0.0
-        self.errors: list[str] = []
 
-    async def connect(self, index: int, token: str) -> Any:
-        import websockets
-        from websockets.typing import Subprotocol
-
-        socket = await websockets.connect(
-            self.url,
-            subprotocols=[Subprotocol("graphql-transport-ws")],
-            compression=None,
-            open_timeout=120,
-            ping_interval=None,
-            max_queue=None,
+def ensure_node_clients() -> str:
+    """The `node` executable, after `npm install` in bench/node if `ws` is not there yet."""
+    node = shutil.which("node")
+    if node is None or shutil.which("npm") is None:
+        raise SystemExit("bench/fanout.py needs Node.js and npm on PATH for its client process")
+    if not (NODE_DIR / "node_modules" / "ws" / "package.json").exists():
+        print("npm install in bench/node ...", flush=True)
+        out = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund"],
+            cwd=NODE_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        params = {"Authorization": f"Bearer {token}"}
-        await socket.send(orjson.dumps({"type": "connection_init", "payload": params}).decode())
-        ack = orjson.loads(await socket.recv())
-        assert ack["type"] == "connection_ack", ack
-        payload = {"query": QUERY}
-        message = {"id": "1", "type": "subscribe", "payload": payload}
-        await socket.send(orjson.dumps(message).decode())
-        return socket
+        if out.returncode != 0:
+            raise SystemExit(f"npm install in bench/node failed:\n{out.stdout}{out.stderr}")
+    return node
 
-    async def read(self, index: int, socket: Any) -> None:
-        try:
-            async for raw in socket:
-                now_ms = time.time() * 1000
-                message = orjson.loads(raw)
-                kind = message["type"]
-                if kind == "ping":
-                    await socket.send('{"type":"pong"}')
-                    continue
-                extensions = (message.get("payload") or {}).get("extensions")
-                if kind != "next" or not extensions:
-                    self.errors.append(str(message)[:300])
-                    continue
-                event_id = extensions["eventId"]
-                sent_ms = int(event_id.split("-")[0])
-                self.latencies.setdefault(self.phase, []).append(now_ms - sent_ms)
-                self.received_any.add(index)
-                if self.phase == "burst":
-                    self.deliveries += 1
-                    self.first_receive = self.first_receive or now_ms
-                    self.last_receive = now_ms
-        except Exception as exc:  # a closed connection is reported, not raised
-            self.errors.append(f"connection {index}: {exc!r}"[:300])
 
-    async def run(self) -> None:
-        from policies.auth.jwt import mint_token
+def write_clients_config(path: Path, views: int) -> None:
+    """The Node clients' query and one token per view (principal i % views for connection i):
+    minted here, so the claims are exactly the gateway's own."""
+    from policies.auth.jwt import mint_token
 
-        tokens = [mint_token(principal(v), SECRET, ttl=3600) for v in range(self.views)]
-        semaphore = asyncio.Semaphore(64)
-        readers: list[asyncio.Task[None]] = []
+    tokens = [mint_token(principal(v), SECRET, ttl=3600) for v in range(views)]
+    path.write_bytes(orjson.dumps({"query": QUERY, "tokens": tokens}))
 
-        async def open_one(index: int) -> None:
-            async with semaphore:
-                socket = await self.connect(index, tokens[index % self.views])
-            readers.append(asyncio.create_task(self.read(index, socket)))
 
-        await asyncio.gather(*(open_one(i) for i in range(self.count)))
-        print("subscribed", flush=True)
-        loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader()
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-        while True:
-            line = (await reader.readline()).decode().strip()
-            if line == "count?":
-                print(f"count {self.deliveries}", flush=True)
-            elif line == "warm?":
-                print(f"warm {len(self.received_any)}", flush=True)
-            elif line.startswith("phase "):
-                self.phase = line.split()[1]
-                print("ok", flush=True)
-            elif line == "report":
-                print("report " + orjson.dumps(self.report()).decode(), flush=True)
-            elif line in ("quit", ""):
-                for task in readers:
-                    task.cancel()
-                return
-
-    def report(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"errors": self.errors[:5], "error_count": len(self.errors)}
-        for phase, values in self.latencies.items():
-            ordered = sorted(values)
-            out[phase] = {
-                "deliveries": len(ordered),
-                "p50_ms": round(statistics.median(ordered), 1),
-                "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 1),
-                "max_ms": round(ordered[-1], 1),
-            }
-        span = (self.last_receive - self.first_receive) / 1000
-        out["burst_deliveries_per_s"] = round(self.deliveries / span) if span > 0 else None
-        return out
+async def start_clients(
+    node: str, ws_url: str, count: int, config: Path
+) -> asyncio.subprocess.Process:
+    """bench/node/fanout_clients.mjs: `count` subscribers speaking the line protocol that
+    `measure` drives (subscribed, warm?, phase X, count?, report, quit)."""
+    return await asyncio.create_subprocess_exec(
+        node,
+        str(NODE_CLIENTS),
+        ws_url,
+        str(count),
+        str(config),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+    )
 
 
 # --- orchestration --------------------------------------------------------------------------
@@ -288,7 +236,12 @@ async def expect(process: asyncio.subprocess.Process, word: str) -> None:
 
 
 async def measure(
-    ws_url: str, gateway_pid: int, events: Any, count: int, args: argparse.Namespace
+    clients_cmd: tuple[str, Path],
+    ws_url: str,
+    gateway_pid: int,
+    events: Any,
+    count: int,
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     from resolvers.events import ChangeEvent, stream_name
 
@@ -300,7 +253,8 @@ async def measure(
         await events.append(stream, event)
 
     rss_before = rss_kib(gateway_pid)
-    clients = await start_child("clients", ws_url, str(count), str(args.views))
+    node, config = clients_cmd
+    clients = await start_clients(node, ws_url, count, config)
     started = time.monotonic()
     await expect(clients, "subscribed")
     subscribe_s = time.monotonic() - started
@@ -362,6 +316,7 @@ async def orchestrate(args: argparse.Namespace) -> None:
     from subgraphs.partners.app import create_app as create_partners
     from tests.subscriptions.subscription_harness import serve, stop
 
+    node = ensure_node_clients()
     mongo = await EmbeddedMongo.start(":memory:")
     client = connect(mongo.url)
     db = client["fanout_bench"]
@@ -379,13 +334,17 @@ async def orchestrate(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         supergraph = Path(tmp) / "supergraph.graphql"
         supergraph.write_text(text)
+        clients_config = Path(tmp) / "clients.json"
+        write_clients_config(clients_config, args.views)
         gateway_port = free_port()
         gateway = await start_child("serve", str(supergraph), str(gateway_port), prefix)
         try:
             await expect(gateway, "ready")
             ws_url = f"ws://127.0.0.1:{gateway_port}/graphql"
             for count in args.subscribers:
-                result = await measure(ws_url, gateway.pid, events, count, args)
+                result = await measure(
+                    (node, clients_config), ws_url, gateway.pid, events, count, args
+                )
                 print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode(), flush=True)
                 results.append(result)
         finally:
@@ -418,9 +377,6 @@ def summary(results: list[dict[str, Any]]) -> str:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
         asyncio.run(serve_gateway(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
-        return
-    if len(sys.argv) > 1 and sys.argv[1] == "clients":
-        asyncio.run(Clients(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])).run())
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, nargs="+", default=[1000, 5000, 10000])
