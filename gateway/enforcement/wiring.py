@@ -5,7 +5,10 @@
 - policies: a `PolicyStore` in MongoDB and a `PolicyWatcher` following it (over Redis
   pub/sub with `REDIS_URL`, in-process without), or a fixed set read from a YAML file when
   there is no database; a store that is still empty can be seeded from a YAML file;
-- the subgraph secret the gateway signs with.
+- the subgraph secret the gateway signs with;
+- API key revocations: the store announces them on Redis (`REDIS_URL`); the app's lifespan
+  runs a `RevocationWatcher` (`Access.revocation_watcher`) that ends the live subscriptions
+  of revoked keys.
 
     access = await start_access(api_schema, db=db, redis_url=url, seed=DEMO_POLICIES)
     gateway = Gateway(supergraph, config, **access.gateway_options())
@@ -28,6 +31,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from gateway.enforcement.visibility import UNRESTRICTED, Policies
 from policies.auth import ApiKeyStore, Authenticator, AuthSettings, JwtVerifier
 from policies.auth.api_keys import ensure_api_key_indexes
+from policies.auth.revocations import RedisRevocationPublisher
 from policies.model import PolicySet
 from policies.propagation import PolicyWatcher, RedisPublisher
 from policies.store import PolicyStore
@@ -35,6 +39,8 @@ from policies.yaml_io import load_rules
 
 if TYPE_CHECKING:
     from gateway.reload.reloader import SupergraphReloader
+    from gateway.subscriptions.revocation import RevocationWatcher
+    from gateway.subscriptions.service import SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,7 @@ class Access:
     store: PolicyStore | None = None
     watcher: PolicyWatcher | None = None
     _redis: aioredis.Redis | None = field(default=None, repr=False)
+    redis_url: str | None = None  # where API key revocations are announced
 
     def gateway_options(self) -> dict[str, Any]:
         """The `Gateway` keyword arguments."""
@@ -68,6 +75,24 @@ class Access:
             reloader.on_swap.append(
                 lambda generation: setattr(store, "schema", generation.api_schema)
             )
+
+    def revocation_watcher(
+        self, subscriptions: SubscriptionService | None
+    ) -> RevocationWatcher | None:
+        """What ends `subscriptions` opened with an API key when the key is revoked (not
+        started; it re-reads the keys every `revocation_check_interval` of the service's
+        limits); None when there are no subscriptions or no API keys."""
+        from gateway.subscriptions.revocation import RevocationWatcher
+
+        api_keys = self.authenticator.api_keys
+        if subscriptions is None or api_keys is None:
+            return None
+        return RevocationWatcher(
+            api_keys,
+            subscriptions,
+            self.redis_url,
+            check_interval=subscriptions.limits.revocation_check_interval,
+        )
 
     async def aclose(self) -> None:
         if self.watcher is not None:
@@ -95,7 +120,7 @@ async def start_access(
     if unrestricted:
         log.warning("policies: none (unrestricted): every caller sees the whole graph")
         api_keys = ApiKeyStore(db) if db is not None else None
-        return Access(auth, Authenticator(verifier, api_keys), UNRESTRICTED)
+        return Access(auth, Authenticator(verifier, api_keys), UNRESTRICTED, redis_url=redis_url)
     if db is None or policy_file is not None:
         if policy_file is None:
             await verifier.aclose()
@@ -107,10 +132,11 @@ async def start_access(
         policies = PolicySet(version=1, rules=tuple(rules))
         log.info("policies: %d rules from %s (fixed)", len(rules), policy_file)
         api_keys = ApiKeyStore(db) if db is not None else None
-        return Access(auth, Authenticator(verifier, api_keys), policies)
+        return Access(auth, Authenticator(verifier, api_keys), policies, redis_url=redis_url)
     await ensure_api_key_indexes(db)
-    authenticator = Authenticator(verifier, ApiKeyStore(db))
     client = aioredis.Redis.from_url(redis_url) if redis_url else None
+    revocations = RedisRevocationPublisher(client) if client else None
+    authenticator = Authenticator(verifier, ApiKeyStore(db, publisher=revocations))
     store = PolicyStore(db, api_schema, publisher=RedisPublisher(client) if client else None)
     await store.ensure_indexes()
     if seed is not None and await store.current_version() == 0:
@@ -122,7 +148,7 @@ async def start_access(
     watcher = PolicyWatcher(store, redis_url)
     await watcher.start()
     log.info("policies: version %d in force", watcher.current.version)
-    return Access(auth, authenticator, watcher, store, watcher, client)
+    return Access(auth, authenticator, watcher, store, watcher, client, redis_url)
 
 
 async def _read(path: Path) -> str:

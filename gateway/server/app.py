@@ -34,7 +34,8 @@ def create_app(
     """An ASGI app serving `gateway`; it closes the gateway when the server shuts down.
     With `reloader`, the app runs it while serving and `/readyz` reports on it. With
     `access` holding a policy store, it also serves the admin API and console (their live
-    panel reads `events`).
+    panel reads `events`); with `access` holding API keys, a revoked key ends the live
+    subscriptions it opened.
 
     `config` sets the HTTP-level options (body limit, GraphiQL) and defaults to the
     gateway's own config, which also holds the operation limits the gateway enforces.
@@ -43,6 +44,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # A revoked API key ends the live subscriptions it opened (in every replica).
+        revocations = access.revocation_watcher(gateway.subscriptions) if access else None
+        if revocations is not None:
+            await revocations.start()
         if reloader is not None:
             reloader.start()
         try:
@@ -50,6 +55,8 @@ def create_app(
         finally:
             if reloader is not None:
                 await reloader.stop()
+            if revocations is not None:
+                await revocations.stop()
             await gateway.aclose()
 
     view = GatewayGraphQLView(

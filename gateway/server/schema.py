@@ -146,6 +146,7 @@ class GatewaySchema(strawberry.Schema):
     ) -> StreamResult:
         """Subscriptions go to the `SubscriptionService` (graphql-core never runs them);
         anything else streams as Strawberry does."""
+        from gateway.subscriptions.revocation import api_key_credential
         from gateway.subscriptions.transport import (
             credentials_expire_at,
             is_subscription,
@@ -169,6 +170,7 @@ class GatewaySchema(strawberry.Schema):
                 last_event_id(operation_extensions, context_value),
                 subscription_principal(context_value),
                 credentials_expire_at(context_value),
+                credential=api_key_credential(context_value),
             )
         return await super().stream(
             query,

@@ -20,6 +20,9 @@ class SubscriptionLimits:
     max_per_principal: int = 1000
     # Seconds between server pings on an idle-or-not WebSocket (graphql-transport-ws).
     ping_interval: float = 15.0
+    # Seconds between re-reads of the API keys behind open subscriptions: a revocation whose
+    # announcement was lost still ends them within this (`gateway.subscriptions.revocation`).
+    revocation_check_interval: float = 30.0
 
     def __post_init__(self) -> None:
         for item in fields(self):

@@ -6,7 +6,8 @@ resume. The stream's first result is a `PreExecutionError` when the request cann
 (bad document, bad variables, bad or expired last event id, limits); afterwards each result
 is one event (`extensions.eventId`), and a last result with an error says why the gateway
 ended it (`SLOW_CONSUMER`, `SHUTTING_DOWN`, `EVENTS_EXPIRED`, `SCHEMA_CHANGED`: after a live
-reload, `rebase`, its operation no longer fits the graph).
+reload, `rebase`, its operation no longer fits the graph; `CREDENTIALS_REVOKED`: its API
+key was revoked, `revoke_credential`).
 
     service = SubscriptionService(events, planner, executor, serving_schema)
     async for result in service.stream(query, variables, operation_name, last_event_id, principal):
@@ -61,6 +62,11 @@ SHUTDOWN_MESSAGE = (
     "The gateway is shutting down. Resubscribe (to any gateway) with extensions.lastEventId "
     "set to the last eventId you received, to continue without missing events."
 )
+REVOKED_MESSAGE = (
+    "The API key this subscription was opened with has been revoked. Reconnect with a valid "
+    "credential and resubscribe with extensions.lastEventId set to the last eventId you "
+    "received, to continue without missing events."
+)
 
 
 class SubscriptionService:
@@ -86,6 +92,7 @@ class SubscriptionService:
         self.principals = PrincipalCounter(self.limits.max_per_principal)
         self.closing = False
         self.revision = 0  # schema generations served so far, minus one (`rebase`)
+        self.revoked_credentials: set[str] = set()  # API key ids (`revoke_credential`)
 
     def fanout(self, field: LiveField) -> FanOut:
         found = self.fanouts.get(field.name)
@@ -111,10 +118,13 @@ class SubscriptionService:
         last_event_id: Any,
         principal: Principal,
         expires_at: float | None = None,
+        credential: str | None = None,  # the API key id: its revocation ends it
     ) -> AsyncGenerator[ExecutionResult, None]:
         """The results of one subscription (see the module docstring). At `expires_at`
         (epoch seconds: the credential's expiry) it ends with CREDENTIALS_EXPIRED."""
-        return self._stream(query, variables, operation_name, last_event_id, principal, expires_at)
+        return self._stream(
+            query, variables, operation_name, last_event_id, principal, expires_at, credential
+        )
 
     async def _stream(
         self,
@@ -124,6 +134,7 @@ class SubscriptionService:
         last_event_id: Any,
         principal: Principal,
         expires_at: float | None,
+        credential: str | None,
     ) -> AsyncGenerator[ExecutionResult, None]:
         try:
             operation = self._operation(query, variables, operation_name)
@@ -133,6 +144,8 @@ class SubscriptionService:
                 )
             if self.closing:
                 raise _refusal(EndCode.SHUTTING_DOWN, SHUTDOWN_MESSAGE)
+            if credential is not None and credential in self.revoked_credentials:
+                raise _refusal(EndCode.CREDENTIALS_REVOKED, REVOKED_MESSAGE)
             bucket = self.principals.acquire(principal)
         except _Refused as refused:
             yield PreExecutionError(data=None, errors=refused.errors)
@@ -142,12 +155,16 @@ class SubscriptionService:
             return
         revision = self.revision
         fanout = self.fanout(operation.field)
-        subscriber = Subscriber(operation, principal, self.limits.max_queue, expires_at)
+        subscriber = Subscriber(
+            operation, principal, self.limits.max_queue, expires_at, credential=credential
+        )
         try:
             subscriber.watch_expiry()
             await fanout.attach(subscriber)
             if revision != self.revision and not self._still_fits(operation):
                 subscriber.end(EndCode.SCHEMA_CHANGED, SCHEMA_CHANGED_MESSAGE)
+            if credential is not None and credential in self.revoked_credentials:
+                subscriber.end(EndCode.CREDENTIALS_REVOKED, REVOKED_MESSAGE)  # meanwhile
             first = True
             source = deliveries(self.events, fanout, subscriber, last_event_id)
             try:
@@ -254,6 +271,28 @@ class SubscriptionService:
         except PlanningError:
             return False
         return True
+
+    def revoke_credential(self, credential: str) -> int:
+        """The API key `credential` was revoked: end its subscriptions with
+        CREDENTIALS_REVOKED and refuse new ones with it (on a WebSocket that was opened with
+        it before). Idempotent. Returns how many subscriptions it ended."""
+        self.revoked_credentials.add(credential)
+        ended = 0
+        for fanout in self.fanouts.values():
+            for subscriber in list(fanout.subscribers):
+                if subscriber.credential == credential and subscriber.ended is None:
+                    subscriber.end(EndCode.CREDENTIALS_REVOKED, REVOKED_MESSAGE)
+                    ended += 1
+        return ended
+
+    def open_credentials(self) -> set[str]:
+        """The API key ids of the running subscriptions (what a revocation check reads)."""
+        return {
+            subscriber.credential
+            for fanout in self.fanouts.values()
+            for subscriber in fanout.subscribers
+            if subscriber.credential is not None and subscriber.ended is None
+        }
 
     async def aclose(self) -> None:
         """Graceful shutdown: end every subscription with SHUTTING_DOWN (clients resume

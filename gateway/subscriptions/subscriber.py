@@ -29,6 +29,7 @@ class EndCode(StrEnum):
     EVENTS_EXPIRED = "EVENTS_EXPIRED"
     SHUTTING_DOWN = "SHUTTING_DOWN"
     CREDENTIALS_EXPIRED = "CREDENTIALS_EXPIRED"
+    CREDENTIALS_REVOKED = "CREDENTIALS_REVOKED"
     SCHEMA_CHANGED = "SCHEMA_CHANGED"
 
 
@@ -73,6 +74,8 @@ class Subscriber:
     ended: Ended | None = None
     # Deliveries with ids at or below this were already sent (by the resume backfill).
     delivered_through: StreamId = (0, 0)
+    # The API key id that authenticated the subscription (its revocation ends it), if any.
+    credential: str | None = None
     _queue: asyncio.Queue[Delivery | Ended] = field(init=False)
     _expiry: asyncio.TimerHandle | None = field(init=False, default=None)
 

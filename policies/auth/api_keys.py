@@ -5,15 +5,18 @@ random bytes) proves possession. The record (collection `api_keys`) keeps only t
 of the whole key, compared in constant time, with the partner claims the key stands for
 (same names as JWT claims, see `policies.auth.claims`). The key itself is shown once, by
 `create`; it cannot be recovered, only revoked and replaced. Revocation applies to the next
-request: `verify` reads the record every time.
+request (`verify` reads the record every time) and is announced (`listen`, `publisher`, see
+`policies.auth.revocations`) so that gateways end the live subscriptions the key opened.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,10 +28,15 @@ from policies.auth.claims import ClaimError, claims_of, principal_from_claims
 from policies.auth.errors import AuthError, AuthErrorCode, AuthReason, bad_input, unauthenticated
 from policies.principal import AuthMethod, Principal
 
+log = logging.getLogger(__name__)
+
 API_KEYS = "api_keys"
 KEY_PREFIX = "pgk_"
 _KEY = re.compile(r"^pgk_(?P<id>[0-9a-f]{16})_(?P<secret>[A-Za-z0-9_-]{43})$")
 _UNKNOWN = "The API key is not valid; ask the partner admin for a current key."
+
+RevocationListener = Callable[[str], object]
+RevocationPublisher = Callable[[str], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,12 @@ class CreatedApiKey:
     record: ApiKeyRecord
 
 
+def key_id_of(key: str) -> str | None:
+    """The id part of a well-formed key (not verified: say which key, not whether it holds)."""
+    match = _KEY.match(key.strip())
+    return None if match is None else match["id"]
+
+
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -67,10 +81,23 @@ async def ensure_api_key_indexes(db: AsyncDatabase[Any]) -> None:
 
 
 class ApiKeyStore:
-    """API keys in one database."""
+    """API keys in one database. `publisher` announces each revocation to other processes
+    (e.g. `policies.auth.revocations.RedisRevocationPublisher`)."""
 
-    def __init__(self, db: AsyncDatabase[Any]) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Any], publisher: RevocationPublisher | None = None
+    ) -> None:
         self._keys = db[API_KEYS]
+        self.publisher = publisher
+        self._listeners: list[RevocationListener] = []
+
+    def listen(self, listener: RevocationListener) -> None:
+        """Call `listener(key_id)` in this process after every revocation through this store."""
+        self._listeners.append(listener)
+
+    def unlisten(self, listener: RevocationListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     async def create(
         self,
@@ -143,13 +170,39 @@ class ApiKeyStore:
         document = await self._keys.find_one({"_id": key_id})
         if document is None:
             raise AuthError(AuthErrorCode.NOT_FOUND, f"there is no API key with id {key_id}")
+        await self._announce(key_id)  # again on a repeat: a lost announcement gets a retry
         return _record(document)
+
+    async def revoked_among(self, key_ids: Iterable[str]) -> set[str]:
+        """Which of `key_ids` no longer hold: revoked, or gone from the store (fail closed)."""
+        wanted = set(key_ids)
+        if not wanted:
+            return set()
+        holding = {
+            document["_id"]
+            async for document in self._keys.find(
+                {"_id": {"$in": sorted(wanted)}, "revoked_at": None}, {"_id": 1}
+            )
+        }
+        return wanted - holding
 
     async def list_keys(self, partner_id: str | None = None) -> list[ApiKeyRecord]:
         """The keys (of one partner, or all), oldest first."""
         query = {} if partner_id is None else {"claims.partner_id": partner_id}
         cursor = self._keys.find(query, {"hash": 0}).sort([("created_at", ASCENDING)])
         return [_record(document) async for document in cursor]
+
+    async def _announce(self, key_id: str) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(key_id)
+            except Exception:
+                log.exception("a revocation listener failed on API key %s", key_id)
+        if self.publisher is not None:
+            try:
+                await self.publisher(key_id)
+            except Exception as exc:  # gateways still find it on their periodic check
+                log.warning("could not announce the revocation of API key %s: %s", key_id, exc)
 
 
 def _hash_matches(document: dict[str, Any], key: str) -> bool:

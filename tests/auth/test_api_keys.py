@@ -1,14 +1,18 @@
-"""API keys against the real MongoDB-protocol server: create, verify, revoke."""
+"""API keys against the real MongoDB-protocol server: create, verify, revoke (and the
+revocation announced in process and on the real Redis)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from pymongo.asynchronous.database import AsyncDatabase
 
 from policies.auth import ApiKeyStore, AuthError, AuthReason
-from policies.auth.api_keys import API_KEYS, ensure_api_key_indexes, key_hash
+from policies.auth.api_keys import API_KEYS, ensure_api_key_indexes, key_hash, key_id_of
+from policies.auth.revocations import RedisRevocationPublisher, key_id_in
 from policies.principal import AuthMethod, Principal
 
 
@@ -119,3 +123,47 @@ async def test_revoking_an_unknown_or_malformed_id_is_a_clear_error(
         await store.revoke("pgk_0123")
     assert malformed.value.extensions == {"code": "BAD_USER_INPUT"}
     assert await db[API_KEYS].count_documents({}) == 0
+
+
+async def test_a_revocation_is_announced_in_process_and_on_redis(
+    db: AsyncDatabase[Any], redis_client: aioredis.Redis, key_prefix: str
+) -> None:
+    channel = f"{key_prefix}revocations"
+    store = ApiKeyStore(db, publisher=RedisRevocationPublisher(redis_client, channel))
+    heard: list[str] = []
+    store.listen(heard.append)
+    created = await store.create("app", partner_id="P-R01", partner_kind="RESELLER")
+    async with redis_client.pubsub() as pubsub:
+        await pubsub.subscribe(channel)
+        await store.revoke(created.record.key_id)
+        message = None
+        async with asyncio.timeout(30):  # published before revoke returned; 30: a guard
+            while message is None:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+    assert key_id_in(message["data"]) == created.record.key_id
+    assert heard == [created.record.key_id]
+    assert key_id_in(b'{"keyId": "not-an-id"}') is None and key_id_in(b"junk") is None
+
+
+async def test_a_failed_announcement_does_not_undo_the_revocation(db: AsyncDatabase[Any]) -> None:
+    async def unreachable(key_id: str) -> None:
+        raise ConnectionError("Redis is away")
+
+    store = ApiKeyStore(db, publisher=unreachable)
+    created = await store.create("app", partner_id="P-R01", partner_kind="RESELLER")
+    record = await store.revoke(created.record.key_id)
+    assert record.revoked
+    assert await refusal(store, created.key) == AuthReason.REVOKED_API_KEY
+
+
+async def test_revoked_among_names_the_keys_that_no_longer_hold(db: AsyncDatabase[Any]) -> None:
+    store = ApiKeyStore(db)
+    active = await store.create("active", partner_id="P-R01", partner_kind="RESELLER")
+    dropped = await store.create("dropped", partner_id="P-R01", partner_kind="RESELLER")
+    await store.revoke(dropped.record.key_id)
+    gone = "0123456789abcdef"  # no such record: refused by verify, so not holding either
+    ids = {active.record.key_id, dropped.record.key_id, gone}
+    assert await store.revoked_among(ids) == {dropped.record.key_id, gone}
+    assert await store.revoked_among([]) == set()
+    assert key_id_of(active.key) == active.record.key_id
+    assert key_id_of("pgk_short_x") is None
