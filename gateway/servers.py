@@ -37,6 +37,12 @@ class _Server(uvicorn.Server):
 
 SHUTDOWN_GRACE = 2.0  # seconds the apps' `before_shutdown` hooks get
 
+# uvicorn's sans-I/O WebSocket protocol (on the `websockets` library) sends a message
+# without waiting when the socket has room, so the subscription fan-out can write events
+# straight from its loop (gateway/subscriptions/eager.py); the legacy protocol waits per
+# send, and wsproto frames in pure Python.
+WEBSOCKETS = "websockets-sansio"
+
 
 async def serve_all(listeners: list[Listener], stop: asyncio.Event | None = None) -> None:
     """Serve every listener until SIGINT/SIGTERM (or `stop`), then shut all down cleanly.
@@ -51,7 +57,12 @@ async def serve_all(listeners: list[Listener], stop: asyncio.Event | None = None
     servers = [
         _Server(
             uvicorn.Config(
-                item.app, host=item.host, port=item.port, log_level="warning", lifespan="on"
+                item.app,
+                host=item.host,
+                port=item.port,
+                log_level="warning",
+                lifespan="on",
+                ws=WEBSOCKETS,
             )
         )
         for item in listeners

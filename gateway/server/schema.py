@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from strawberry.schema.schema import StreamResult
 
     from gateway.subscriptions.service import SubscriptionService
+    from gateway.subscriptions.subscriber import DeliverySink
 
 logger = logging.getLogger(__name__)
 
@@ -143,9 +144,10 @@ class GatewaySchema(strawberry.Schema):
         operation_name: str | None = None,
         operation_extensions: dict[str, Any] | None = None,
         allowed_operation_types: Iterable[OperationType] | None = None,
+        sink: DeliverySink | None = None,
     ) -> StreamResult:
-        """Subscriptions go to the `SubscriptionService` (graphql-core never runs them);
-        anything else streams as Strawberry does."""
+        """Subscriptions go to the `SubscriptionService` (graphql-core never runs them),
+        with the transport's `sink` if it has one; anything else streams as Strawberry does."""
         from gateway.subscriptions.revocation import api_key_credential
         from gateway.subscriptions.transport import (
             credentials_expire_at,
@@ -170,6 +172,7 @@ class GatewaySchema(strawberry.Schema):
                 last_event_id(operation_extensions, context_value),
                 subscription_principal(context_value),
                 credentials_expire_at(context_value),
+                sink,
                 credential=api_key_credential(context_value),
             )
         return await super().stream(

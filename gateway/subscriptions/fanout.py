@@ -1,12 +1,15 @@
 """The fan-out of one event stream to this process's subscribers.
 
-Per event, subscribers are grouped by (operation key, view key) — same selection, same
+Subscribers are kept in cohorts of the same operation (selection and variables) and
+principal, so the work per event grows with the number of cohorts, not of subscribers. Per
+event, cohorts are merged into groups by (operation key, view key) — same selection, same
 variables, same policy view *now* — and every member of a group gets the same payload
-object. Groups whose views plan alike (same plan key) share one execution of the prepared
-document; only the policy pass (record conditions, masks) is per view. Filters are checked
-before enriching (with one probe of the record per event when a filter needs fields the
-event does not carry). Several events of a batch are enriched at once (`concurrency`), but
-they are delivered in stream order, so every subscriber receives them in id order.
+object, serialized once. Groups whose views plan alike (same plan key) share one execution
+of the prepared document; only the policy pass (record conditions, masks) is per view.
+Filters are checked once per cohort, before enriching (with one probe of the record per
+event when a filter needs fields the event does not carry). Several events of a batch are
+enriched at once (`concurrency`), but they are delivered in stream order, so every
+subscriber receives them in id order.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class FanOut:
         self.enricher = enricher
         self.visibility = visibility
         self.subscribers: set[Subscriber] = set()
+        # (operation key, principal) -> its subscribers (a dict: insertion-ordered set)
+        self.cohorts: dict[tuple[str, Principal], dict[Subscriber, None]] = {}
         self.reader = StreamReader(events, stream, self.dispatch, self._expired)
         self.concurrency = concurrency
         self.dispatched = 0  # events handled (observability, tests)
@@ -52,9 +57,17 @@ class FanOut:
         self.reader.start()
         await self.reader.wait_started()
         self.subscribers.add(subscriber)
+        key = (subscriber.operation.key, subscriber.principal)
+        self.cohorts.setdefault(key, {})[subscriber] = None
 
     def detach(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
+        key = (subscriber.operation.key, subscriber.principal)
+        cohort = self.cohorts.get(key)
+        if cohort is not None:
+            cohort.pop(subscriber, None)
+            if not cohort:
+                del self.cohorts[key]
 
     def end_all(self, code: EndCode, message: str) -> None:
         for subscriber in list(self.subscribers):
@@ -88,28 +101,23 @@ class FanOut:
 
     async def _prepare(self, entry: StreamEntry) -> list[tuple[list[Subscriber], Delivery]]:
         """The deliveries of one event: which subscribers get which payload."""
-        live = [s for s in self.subscribers if s.ended is None]
-        if not live:
-            return []
         groups: dict[tuple[str, str], tuple[LiveOperation, Any, list[Subscriber]]] = {}
         probe: dict[str, Any] | None = None
         probed = False
-        views: dict[Principal, Any] = {}  # one view lookup per principal and event
-        for subscriber in live:
-            operation: LiveOperation = subscriber.operation
+        for (operation_key, principal), cohort in list(self.cohorts.items()):
+            members = list(cohort)
+            operation: LiveOperation = members[0].operation
             if not probed and self.field.needs_probe(operation.filter):
                 probe, probed = await self.enricher.probe(self.field, entry), True
-            if subscriber.principal in views:
-                view = views[subscriber.principal]
-            else:
-                view = views[subscriber.principal] = self.visibility.view(subscriber.principal)
+            view = self.visibility.view(principal)
             if not self.field.matches(operation.filter, entry.event, probe, view):
                 continue
-            key = (operation.key, self.visibility.view_key(view))
+            key = (operation_key, self.visibility.view_key(view))
             group = groups.get(key)
             if group is None:
-                group = groups[key] = (operation, view, [])
-            group[2].append(subscriber)
+                groups[key] = (operation, view, members)
+            else:
+                group[2].extend(members)
         if not groups:
             return []
         shared: SharedRuns = {}

@@ -46,7 +46,7 @@ from gateway.subscriptions.limits import LimitExceeded, PrincipalCounter, Subscr
 from gateway.subscriptions.policy import EventVisibility
 from gateway.subscriptions.resume import deliveries
 from gateway.subscriptions.schema import LiveField, live_fields
-from gateway.subscriptions.subscriber import Delivery, EndCode, Subscriber
+from gateway.subscriptions.subscriber import Delivery, DeliverySink, EndCode, Subscriber
 from policies.principal import Principal
 from resolvers.events import stream_name
 from resolvers.stream import EventsExpired, EventStream, InvalidEventId, StreamUnavailable
@@ -118,12 +118,14 @@ class SubscriptionService:
         last_event_id: Any,
         principal: Principal,
         expires_at: float | None = None,
+        sink: DeliverySink | None = None,
         credential: str | None = None,  # the API key id: its revocation ends it
     ) -> AsyncGenerator[ExecutionResult, None]:
         """The results of one subscription (see the module docstring). At `expires_at`
-        (epoch seconds: the credential's expiry) it ends with CREDENTIALS_EXPIRED."""
+        (epoch seconds: the credential's expiry) it ends with CREDENTIALS_EXPIRED. With a
+        `sink`, live events go to it straight from the fan-out, not through the results."""
         return self._stream(
-            query, variables, operation_name, last_event_id, principal, expires_at, credential
+            query, variables, operation_name, last_event_id, principal, expires_at, sink, credential
         )
 
     async def _stream(
@@ -134,6 +136,7 @@ class SubscriptionService:
         last_event_id: Any,
         principal: Principal,
         expires_at: float | None,
+        sink: DeliverySink | None,
         credential: str | None,
     ) -> AsyncGenerator[ExecutionResult, None]:
         try:
@@ -156,7 +159,12 @@ class SubscriptionService:
         revision = self.revision
         fanout = self.fanout(operation.field)
         subscriber = Subscriber(
-            operation, principal, self.limits.max_queue, expires_at, credential=credential
+            operation,
+            principal,
+            self.limits.max_queue,
+            expires_at,
+            sink=sink,
+            credential=credential,
         )
         try:
             subscriber.watch_expiry()

@@ -4,6 +4,11 @@ Strawberry runs each subscription as one task awaiting the socket and has no que
 own, so the fan-out pushes into this queue without ever waiting: when it is full the
 subscriber is ended (`SLOW_CONSUMER`) instead of letting memory grow. The client can
 resume from the last event id it received.
+
+A subscriber with a `sink` (graphql-transport-ws) skips the queue while it is empty: the
+fan-out loop hands the delivery straight to the socket (`DeliverySink.send`), with no task
+wake-up per delivery. Only when the socket cannot take it at once (the client reads slowly)
+do the next deliveries queue, and the queue is bounded as above.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -57,6 +63,15 @@ class Ended:
         return {"message": self.message, "extensions": {"code": str(self.code)}}
 
 
+class DeliverySink(Protocol):
+    """Sends a delivery to the client from the fan-out loop, without waiting."""
+
+    def send(self, delivery: Delivery) -> asyncio.Task[None] | None:
+        """Start sending: None when sent, else the task finishing it (the socket was full).
+        Raises when the client is gone."""
+        ...
+
+
 _ids = itertools.count(1)
 
 
@@ -76,16 +91,32 @@ class Subscriber:
     delivered_through: StreamId = (0, 0)
     # The API key id that authenticated the subscription (its revocation ends it), if any.
     credential: str | None = None
+    sink: DeliverySink | None = None
     _queue: asyncio.Queue[Delivery | Ended] = field(init=False)
     _expiry: asyncio.TimerHandle | None = field(init=False, default=None)
+    _live: bool = field(init=False, default=False)  # past the resume backfill
+    _handed_out: bool = field(init=False, default=False)  # `deliveries` yielded, not resumed
+    _sending: asyncio.Task[None] | None = field(init=False, default=None)  # a sink's wait
 
     def __post_init__(self) -> None:
         self._queue = asyncio.Queue()
 
     def offer(self, delivery: Delivery) -> None:
-        """Queue a delivery without waiting; a full queue ends the subscriber."""
+        """Send or queue a delivery without waiting; a full queue ends the subscriber."""
         if self.ended is not None:
             return
+        if self.sink is not None and self._may_send_now():
+            if delivery.position <= self.delivered_through:
+                return
+            try:
+                self._sending = self.sink.send(delivery)
+            except Exception:  # the client is gone: the queued path meets it and ends
+                self.sink = None
+            else:
+                self.delivered_through = delivery.position
+                if self._sending is not None:
+                    self._sending.add_done_callback(self._sent)
+                return
         if self._queue.qsize() >= self.max_queue:
             self.end(
                 EndCode.SLOW_CONSUMER,
@@ -94,6 +125,16 @@ class Subscriber:
             )
             return
         self._queue.put_nowait(delivery)
+
+    def _may_send_now(self) -> bool:
+        """Nothing sent or queued before may still be on its way (order is kept)."""
+        return self._live and self._sending is None and not self._handed_out and self._queue.empty()
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        if self._sending is task:
+            self._sending = None
+        if not task.cancelled() and task.exception() is not None:
+            self.sink = None  # the client is gone
 
     def end(self, code: EndCode, message: str) -> None:
         """End after what is already queued (the end jumps no delivered event)."""
@@ -129,13 +170,20 @@ class Subscriber:
             self._queue.put_nowait(self.ended)
 
     async def deliveries(self) -> AsyncIterator[Delivery | Ended]:
-        """Queued deliveries in order (skipping ids already sent), then the end if any."""
+        """Queued deliveries in order (skipping ids already sent), then the end if any.
+        From here on the fan-out may send to the `sink` directly while the queue is empty."""
+        self._live = True
         while True:
+            self._handed_out = False
             item = await self._queue.get()
+            if self._sending is not None:  # a direct send still waits for the socket
+                with suppress(Exception):
+                    await self._sending
             if isinstance(item, Ended):
                 yield item
                 return
             if item.position <= self.delivered_through:
                 continue
             self.delivered_through = item.position
+            self._handed_out = True
             yield item

@@ -10,7 +10,8 @@ the `SubscriptionService`. Three gaps are filled here, each by a small subclass:
   It also sends a `ping` every `ping_interval` seconds (heartbeat; the client answers
   `pong`), limits the number of open connections, and logs an abrupt client disconnect
   without a traceback.
-  It sends an event's payload as serialized once for its fan-out group.
+  It sends an event's payload as serialized once for its fan-out group, and live events
+  straight from the fan-out loop (`WebSocketSink`) rather than through the operation's task.
 - `EventIdSSETransport`: every SSE event carries the event id as its `id:` field, so a
   reconnecting EventSource/graphql-sse client sends it back as `Last-Event-ID`.
 - `subscription_request`: where a subscription's principal and last event id come from
@@ -45,7 +46,10 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.utils.aio import aclosing
 
 from gateway.server.operations import OperationPipeline
+from gateway.server.schema import GatewaySchema
+from gateway.subscriptions.eager import start_eagerly
 from gateway.subscriptions.limits import SubscriptionLimits
+from gateway.subscriptions.subscriber import Delivery
 from policies.auth import Authenticator
 from policies.auth.errors import AuthError
 from policies.principal import ANONYMOUS, Principal
@@ -201,14 +205,19 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         """Strawberry's, passing the subscribe message's extensions on, and running on the
         view's schema now (a live reload may have swapped it since the socket opened)."""
         extensions = self._extensions.pop(operation.id, None)
+        socket = getattr(self.websocket, "ws", None)
+        sink = WebSocketSink(self, operation, socket) if isinstance(socket, WebSocket) else None
+        schema = self.view.schema
+        assert isinstance(schema, GatewaySchema)  # the gateway's views serve no other
         try:
-            result_source = await self.view.schema.stream(
+            result_source = await schema.stream(
                 operation.query,
                 variable_values=operation.variables,
                 context_value=self.context,
                 root_value=self.root_value,
                 operation_name=operation.operation_name,
                 operation_extensions=dict(extensions) if extensions else None,
+                sink=sink,
             )
             async with aclosing(result_source):
                 await self._send_result_stream(operation, result_source)
@@ -240,10 +249,7 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             if isinstance(text, str):
                 if operation.completed:
                     return
-                prefix = (
-                    '{"id":' + orjson.dumps(operation.id).decode() + ',"type":"next","payload":'
-                )
-                await self._send_text(prefix + text + "}")
+                await self._send_text(_next_message(operation.id, text))
             elif isinstance(result, ExecutionResult):
                 await operation.send_next(result)
             else:
@@ -265,6 +271,34 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             logger.debug("client disconnected: %r", error)
             return
         await super().handle_task_exception(error)
+
+
+def _next_message(operation_id: str, payload_json: str) -> str:
+    return (
+        '{"id":'
+        + orjson.dumps(operation_id).decode()
+        + ',"type":"next","payload":'
+        + (payload_json + "}")
+    )
+
+
+class WebSocketSink:
+    """Sends one operation's live events from the fan-out loop (`Subscriber.sink`): the
+    `next` message is written now when the socket takes it without waiting."""
+
+    def __init__(
+        self, handler: GatewayTransportWSHandler, operation: Operation[Any, Any], socket: WebSocket
+    ) -> None:
+        self.handler = handler
+        self.operation = operation
+        self.socket = socket
+        self.prefix = _next_message(operation.id, "")[:-1]
+
+    def send(self, delivery: Delivery) -> asyncio.Task[None] | None:
+        operation = self.operation
+        if operation.completed or self.handler.operations.get(operation.id) is not operation:
+            return None  # the client completed it; its task is being cancelled
+        return start_eagerly(self.socket.send_text(self.prefix + delivery.json + "}"))
 
 
 def _is_disconnect(error: BaseException) -> bool:

@@ -12,13 +12,16 @@ import uvicorn
 from gateway.enforcement import UNRESTRICTED
 from gateway.gateway import Gateway
 from gateway.server import create_app
+from gateway.servers import WEBSOCKETS
 from resolvers.streams import open_event_stream
 
 
 async def main(supergraph: str, port: int, redis_url: str, prefix: str) -> None:
     events = open_event_stream(redis_url, key_prefix=prefix)
     gateway = Gateway.from_file(supergraph, events=events, policies=UNRESTRICTED)
-    config = uvicorn.Config(create_app(gateway), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(gateway), host="127.0.0.1", port=port, log_level="warning", ws=WEBSOCKETS
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on

@@ -21,6 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from gateway.enforcement import UNRESTRICTED
 from gateway.gateway import Gateway
 from gateway.server import create_app
+from gateway.servers import WEBSOCKETS
 from gateway.supergraph import Supergraph
 from policies.model import PolicySet, rules_from_dicts
 from policies.principal import AuthMethod, Principal
@@ -49,7 +50,9 @@ class QuietServer(uvicorn.Server):
 
 async def serve(app: Any, port: int) -> tuple[QuietServer, asyncio.Task[None]]:
     server = QuietServer(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws=WEBSOCKETS
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:
