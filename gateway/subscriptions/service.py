@@ -289,7 +289,7 @@ class SubscriptionService:
         for fanout in self.fanouts.values():
             for subscriber in list(fanout.subscribers):
                 if subscriber.credential == credential and subscriber.ended is None:
-                    subscriber.end(EndCode.CREDENTIALS_REVOKED, REVOKED_MESSAGE)
+                    subscriber.revoke(EndCode.CREDENTIALS_REVOKED, REVOKED_MESSAGE)
                     ended += 1
         return ended
 

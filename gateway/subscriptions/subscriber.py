@@ -157,14 +157,18 @@ class Subscriber:
             self._expiry = None
 
     def _expire(self) -> None:
-        """Ends now, jumping what is still queued: the credential no longer holds."""
         self._expiry = None
+        self.revoke(
+            EndCode.CREDENTIALS_EXPIRED,
+            "Your credentials expired. Reconnect with a fresh token and resubscribe with "
+            "extensions.lastEventId to continue where you stopped.",
+        )
+
+    def revoke(self, code: EndCode, message: str) -> None:
+        """End now, dropping what is still queued: the credential no longer holds, so
+        nothing more may be sent under it (the client resumes from its last event id)."""
         if self.ended is None:
-            self.ended = Ended(
-                EndCode.CREDENTIALS_EXPIRED,
-                "Your credentials expired. Reconnect with a fresh token and resubscribe with "
-                "extensions.lastEventId to continue where you stopped.",
-            )
+            self.ended = Ended(code, message)
             while not self._queue.empty():
                 self._queue.get_nowait()
             self._queue.put_nowait(self.ended)

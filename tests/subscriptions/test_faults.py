@@ -104,9 +104,12 @@ async def _start_gateway_process(
     return process, port
 
 
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
 async def test_a_killed_gateway_is_resumed_on_another_without_gap_or_duplicate(
-    subgraphs: Subgraphs, own_redis: RedisProcess, tmp_path: Path
+    subgraphs: Subgraphs, own_redis: RedisProcess, tmp_path: Path, stop: signal.Signals
 ) -> None:
+    """Killed: the socket just drops. Stopped (SIGTERM): the subscription first ends with
+    SHUTTING_DOWN. Either way the client resumes elsewhere from its last event id."""
     supergraph = tmp_path / "supergraph.graphql"
     supergraph.write_text(subgraphs.supergraph_sdl)
     events = open_event_stream(own_redis.url, key_prefix="kill:")
@@ -120,7 +123,13 @@ async def test_a_killed_gateway_is_resumed_on_another_without_gap_or_duplicate(
             received = await collect(client, 1)
             appended += await _append_all(events, ["D-000002", "D-000003"])
             received += await collect(client, 2)
-            first.send_signal(signal.SIGKILL)
+            first.send_signal(stop)
+            if stop == signal.SIGTERM:
+                async with asyncio.timeout(GUARD):
+                    ended = await client.receive()
+                assert ended["type"] == "next", ended
+                codes = [e["extensions"]["code"] for e in ended["payload"]["errors"]]
+                assert codes == ["SHUTTING_DOWN"]
             await first.wait()
         # Events keep coming while the client reconnects elsewhere.
         appended += await _append_all(events, ["D-000004", "D-000005"])
