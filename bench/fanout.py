@@ -103,11 +103,9 @@ def policy_set() -> Any:
 
 
 async def serve_gateway(supergraph: str, port: int, prefix: str) -> None:
-    import uvicorn
-
     from gateway.gateway import Gateway
     from gateway.server import create_app
-    from gateway.servers import WEBSOCKETS
+    from gateway.servers import Listener, serve_all, wait_started
     from gateway.subscriptions import SubscriptionLimits
     from policies.auth import Authenticator, JwtVerifier
     from policies.auth.keys import hmac_key
@@ -123,24 +121,11 @@ async def serve_gateway(supergraph: str, port: int, prefix: str) -> None:
             max_connections=20_000, max_per_principal=20_000, max_queue=1000
         ),
     )
-    config = uvicorn.Config(
-        create_app(gateway),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws=WEBSOCKETS,
-        ws_per_message_deflate=False,
-        # Heartbeats are graphql-transport-ws pings (the gateway's); uvicorn's own
-        # protocol pings would close clients that an overloaded client process answers late.
-        ws_ping_interval=None,
-        backlog=4096,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-        await asyncio.sleep(0.02)
+    listener = Listener("gateway", create_app(gateway), "127.0.0.1", port)
+    serving = asyncio.create_task(serve_all([listener]))  # as `partnergraph serve` does
+    await wait_started([listener])
     print("ready", flush=True)
-    await task
+    await serving
 
 
 # --- client process -------------------------------------------------------------------------
@@ -376,7 +361,9 @@ def summary(results: list[dict[str, Any]]) -> str:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        asyncio.run(serve_gateway(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
+        from gateway.servers import run
+
+        run(serve_gateway(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, nargs="+", default=[1000, 5000, 10000])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gateway.compose_command import add_compose_arguments, compose_main
 from gateway.policies_command import add_policies_arguments, policies_main
+from gateway.servers import run
 from gateway.settings import Settings
 from gateway.token_command import add_token_arguments, token_main
 
@@ -82,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "dev":
         from gateway.dev import DEMO_REGISTRY, run_dev
 
-        asyncio.run(run_dev(settings, Path(args.registry) if args.registry else DEMO_REGISTRY))
+        run(run_dev(settings, Path(args.registry) if args.registry else DEMO_REGISTRY))
     elif args.command == "seed":
         from gateway.dev import run_seed
 

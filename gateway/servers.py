@@ -10,11 +10,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Generator
+from collections.abc import Coroutine, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
+
+from gateway.websocket_protocol import GatewayWebSocketProtocol
+
+T = TypeVar("T")
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, on uvloop where it is installed (uvicorn[standard] brings it, except
+    on Windows): its transports write and wake up several times cheaper, which is most of
+    what a fan-out of one event to thousands of sockets costs."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 @dataclass(frozen=True)
@@ -37,11 +52,9 @@ class _Server(uvicorn.Server):
 
 SHUTDOWN_GRACE = 2.0  # seconds the apps' `before_shutdown` hooks get
 
-# uvicorn's sans-I/O WebSocket protocol (on the `websockets` library) sends a message
-# without waiting when the socket has room, so the subscription fan-out can write events
-# straight from its loop (gateway/subscriptions/eager.py); the legacy protocol waits per
-# send, and wsproto frames in pure Python.
-WEBSOCKETS = "websockets-sansio"
+# uvicorn's sans-I/O WebSocket protocol with a way to write a message without a coroutine:
+# the subscription fan-out writes live events straight from its loop with it.
+WEBSOCKETS = GatewayWebSocketProtocol
 
 
 async def serve_all(listeners: list[Listener], stop: asyncio.Event | None = None) -> None:

@@ -19,7 +19,7 @@ from gateway.composition.registry import RegistryError, compose_registry
 from gateway.config import GatewayConfig
 from gateway.enforcement.wiring import start_access
 from gateway.server.app import create_app
-from gateway.servers import Listener, serve_all
+from gateway.servers import Listener, run, serve_all
 from gateway.settings import Settings
 from gateway.subscriptions import with_subscriptions
 from gateway.supergraph import Supergraph, SupergraphError
@@ -113,7 +113,7 @@ def run_server(
     """`partnergraph serve`: returns after a clean shutdown; exits with a message (status 1)
     when the supergraph or the policies cannot be loaded."""
     try:
-        asyncio.run(
+        run(
             serve(
                 supergraph_path,
                 host,

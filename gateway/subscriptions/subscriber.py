@@ -6,9 +6,10 @@ subscriber is ended (`SLOW_CONSUMER`) instead of letting memory grow. The client
 resume from the last event id it received.
 
 A subscriber with a `sink` (graphql-transport-ws) skips the queue while it is empty: the
-fan-out loop hands the delivery straight to the socket (`DeliverySink.send`), with no task
+fan-out loop writes the delivery straight to the socket (`DeliverySink.send`), with no task
 wake-up per delivery. Only when the socket cannot take it at once (the client reads slowly)
-do the next deliveries queue, and the queue is bounded as above.
+does it queue, as do the deliveries after it until the queue is drained; the queue is
+bounded as above.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator
-from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -47,10 +47,14 @@ class Delivery:
     event_id: str
     payload: dict[str, Any]
     json: str = field(init=False, repr=False)
+    utf8: bytes = field(init=False, repr=False)  # `json`, encoded
+    # What transports made of it, to reuse for every subscriber (e.g. a WebSocket message)
+    messages: dict[Any, Any] = field(init=False, repr=False, default_factory=dict)
     position: StreamId = field(init=False, repr=False)  # the id, parsed once
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "json", orjson.dumps(self.payload).decode())
+        object.__setattr__(self, "utf8", orjson.dumps(self.payload))
+        object.__setattr__(self, "json", self.utf8.decode())
         object.__setattr__(self, "position", parse_id(self.event_id))
 
 
@@ -66,9 +70,9 @@ class Ended:
 class DeliverySink(Protocol):
     """Sends a delivery to the client from the fan-out loop, without waiting."""
 
-    def send(self, delivery: Delivery) -> asyncio.Task[None] | None:
-        """Start sending: None when sent, else the task finishing it (the socket was full).
-        Raises when the client is gone."""
+    def send(self, delivery: Delivery) -> bool:
+        """True: sent. False: the socket has no room now and nothing was sent. Raises when
+        the client is gone."""
         ...
 
 
@@ -96,7 +100,6 @@ class Subscriber:
     _expiry: asyncio.TimerHandle | None = field(init=False, default=None)
     _live: bool = field(init=False, default=False)  # past the resume backfill
     _handed_out: bool = field(init=False, default=False)  # `deliveries` yielded, not resumed
-    _sending: asyncio.Task[None] | None = field(init=False, default=None)  # a sink's wait
 
     def __post_init__(self) -> None:
         self._queue = asyncio.Queue()
@@ -109,13 +112,11 @@ class Subscriber:
             if delivery.position <= self.delivered_through:
                 return
             try:
-                self._sending = self.sink.send(delivery)
+                sent = self.sink.send(delivery)
             except Exception:  # the client is gone: the queued path meets it and ends
-                self.sink = None
-            else:
+                self.sink, sent = None, False
+            if sent:
                 self.delivered_through = delivery.position
-                if self._sending is not None:
-                    self._sending.add_done_callback(self._sent)
                 return
         if self._queue.qsize() >= self.max_queue:
             self.end(
@@ -128,13 +129,7 @@ class Subscriber:
 
     def _may_send_now(self) -> bool:
         """Nothing sent or queued before may still be on its way (order is kept)."""
-        return self._live and self._sending is None and not self._handed_out and self._queue.empty()
-
-    def _sent(self, task: asyncio.Task[None]) -> None:
-        if self._sending is task:
-            self._sending = None
-        if not task.cancelled() and task.exception() is not None:
-            self.sink = None  # the client is gone
+        return self._live and not self._handed_out and self._queue.empty()
 
     def end(self, code: EndCode, message: str) -> None:
         """End after what is already queued (the end jumps no delivered event)."""
@@ -180,9 +175,6 @@ class Subscriber:
         while True:
             self._handed_out = False
             item = await self._queue.get()
-            if self._sending is not None:  # a direct send still waits for the socket
-                with suppress(Exception):
-                    await self._sending
             if isinstance(item, Ended):
                 yield item
                 return

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -47,9 +47,9 @@ from strawberry.utils.aio import aclosing
 
 from gateway.server.operations import OperationPipeline
 from gateway.server.schema import GatewaySchema
-from gateway.subscriptions.eager import start_eagerly
 from gateway.subscriptions.limits import SubscriptionLimits
 from gateway.subscriptions.subscriber import Delivery
+from gateway.websocket_protocol import SEND_NOW, TextMessage
 from policies.auth import Authenticator
 from policies.auth.errors import AuthError
 from policies.principal import ANONYMOUS, Principal
@@ -206,7 +206,10 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         view's schema now (a live reload may have swapped it since the socket opened)."""
         extensions = self._extensions.pop(operation.id, None)
         socket = getattr(self.websocket, "ws", None)
-        sink = WebSocketSink(self, operation, socket) if isinstance(socket, WebSocket) else None
+        send_now = (
+            socket.scope["extensions"].get(SEND_NOW) if isinstance(socket, WebSocket) else None
+        )
+        sink = None if send_now is None else WebSocketSink(self, operation, send_now)
         schema = self.view.schema
         assert isinstance(schema, GatewaySchema)  # the gateway's views serve no other
         try:
@@ -284,21 +287,28 @@ def _next_message(operation_id: str, payload_json: str) -> str:
 
 class WebSocketSink:
     """Sends one operation's live events from the fan-out loop (`Subscriber.sink`): the
-    `next` message is written now when the socket takes it without waiting."""
+    `next` message is written at once when the socket has room (the server's SEND_NOW)."""
 
     def __init__(
-        self, handler: GatewayTransportWSHandler, operation: Operation[Any, Any], socket: WebSocket
+        self,
+        handler: GatewayTransportWSHandler,
+        operation: Operation[Any, Any],
+        send_now: Callable[[TextMessage], bool],
     ) -> None:
         self.handler = handler
         self.operation = operation
-        self.socket = socket
-        self.prefix = _next_message(operation.id, "")[:-1]
+        self.send_now = send_now
+        self.prefix = _next_message(operation.id, "")[:-1].encode()
 
-    def send(self, delivery: Delivery) -> asyncio.Task[None] | None:
+    def send(self, delivery: Delivery) -> bool:
         operation = self.operation
         if operation.completed or self.handler.operations.get(operation.id) is not operation:
-            return None  # the client completed it; its task is being cancelled
-        return start_eagerly(self.socket.send_text(self.prefix + delivery.json + "}"))
+            return True  # the client completed it (its task is being cancelled): drop it
+        message = delivery.messages.get(self.prefix)  # shared by the operations of one id
+        if message is None:
+            message = TextMessage(self.prefix + delivery.utf8 + b"}")
+            delivery.messages[self.prefix] = message
+        return self.send_now(message)
 
 
 def _is_disconnect(error: BaseException) -> bool:

@@ -9,7 +9,7 @@ import httpx
 import orjson
 import pytest
 import websockets
-from subscription_harness import Subgraphs, served_gateway
+from subscription_harness import Subgraphs, append, deal_event, served_gateway, wait_for
 from websockets.typing import Subprotocol
 from ws_client import WsClient
 
@@ -84,3 +84,31 @@ async def test_subscriptions_per_connection_are_limited_with_a_code(subgraphs: S
             refused = await client.receive()
     assert refused["type"] == "error" and refused["id"] == second
     assert [e["extensions"]["code"] for e in refused["payload"]] == ["TOO_MANY_SUBSCRIPTIONS"]
+
+
+@pytest.mark.parametrize("compression", [False, True], ids=["plain", "permessage-deflate"])
+async def test_live_events_are_written_from_the_fan_out_and_resume_still_orders_them(
+    subgraphs: Subgraphs, compression: bool
+) -> None:
+    """The gateway's WebSocket server offers SEND_NOW, so a live subscriber writes from the
+    fan-out loop (it has a sink; frames are shared, or compressed per connection); a resumed
+    one gets its backfill, then live events, in order, without a gap or a repeat."""
+    events = MemoryEventStream(maxlen=100)
+    async with served_gateway(subgraphs, events) as served:
+        service = served.gateway.subscriptions
+        assert service is not None
+        before = await append(events, deal_event("D-000001"))
+        missed = [await append(events, deal_event(f"D-00000{n}")) for n in (2, 3)]
+        async with WsClient(served.ws_url, compression=compression) as client:
+            await client.subscribe("subscription { dealChanged { id } }", last_event_id=before)
+            await wait_for(lambda: service.subscriber_count == 1, "subscribed")
+            live = [await append(events, deal_event(f"D-00000{n}")) for n in (4, 5)]
+            received = []
+            async with asyncio.timeout(GUARD):
+                while len(received) < 4:
+                    message = await client.receive()
+                    assert message["type"] == "next", message
+                    received.append(message["payload"]["extensions"]["eventId"])
+            sinks = [s.sink for f in service.fanouts.values() for s in f.subscribers]
+    assert received == missed + live
+    assert [type(sink).__name__ for sink in sinks] == ["WebSocketSink"]

@@ -16,14 +16,19 @@ _ids = itertools.count(1)
 
 
 class WsClient:
-    def __init__(self, url: str, connection_params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, url: str, connection_params: dict[str, Any] | None = None, compression: bool = True
+    ) -> None:
         self.url = url
         self.connection_params = connection_params
+        self.compression = "deflate" if compression else None
         self.socket: Any = None
 
     async def __aenter__(self) -> WsClient:
         protocol = Subprotocol("graphql-transport-ws")
-        self.socket = await websockets.connect(self.url, subprotocols=[protocol])
+        self.socket = await websockets.connect(
+            self.url, subprotocols=[protocol], compression=self.compression
+        )
         await self.send({"type": "connection_init", "payload": self.connection_params or {}})
         ack = await self.receive()
         assert ack["type"] == "connection_ack", ack
