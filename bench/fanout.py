@@ -17,30 +17,33 @@ Latency of a delivery = its receive time minus the event's stream id (Redis's cl
 same machine). Reported: p50/p99 latency per phase, deliveries per second during the
 burst, the gateway's RSS per 1,000 subscribers (RSS with subscribers minus RSS before) and
 its CPU time per delivery during the burst (utime+stime from /proc: steadier than latency
-on a shared machine). The client process shares the two cores with the gateway, so
-latencies include its own receive time; it is Node for that reason (one JSON.parse per
-message; the results table below was measured with the earlier Python `websockets` client,
-one asyncio task per connection).
+on a shared machine), with the kernel's share of it. The client process shares the two
+cores with the gateway, so latencies include its own receive time; it is Node for that
+reason (one JSON.parse per message, ~10-16 µs of its CPU per message).
 
-Results (2026-11-22, this 2-core machine, shared with other work: load average 3-4;
-20 views, steady 10 s at 1 event/s, burst of 100 events; one gateway process):
+Results (2026-11-22, this 2-core machine; 20 views, steady 10 s at 1 event/s, burst of 100
+events; one gateway process, uvloop; each size measured alone in a fresh gateway):
 
 | subscribers | steady p50/p99 ms | burst p50/p99 ms | deliveries/s | MiB/1,000 | CPU µs/delivery |
 | ---: | --- | --- | ---: | ---: | ---: |
-| 1,000  | 163 / 323      | 4,300 / 9,842     | 10,091 | 40.3 | 40 |
-| 5,000  | 1,453 / 3,323  | 26,002 / 46,207   | 10,567 | 30.4 | 45 |
-| 10,000 | 5,094 / 10,880 | 65,897 / 122,043  | 8,578  | 18.8 | 54 |
+| 1,000  | 33 / 113  | 1,283 / 2,155   | 45,956 | 40.7 | 16.4 (50% kernel) |
+| 5,000  | 79 / 162  | 7,052 / 10,952  | 45,314 | 31.2 | 20.0 (45% kernel) |
+| 10,000 | 132 / 248 | 12,500 / 24,307 | 40,806 | 40.5 | 23.2 (48% kernel) |
 
-(deliveries/s: during the burst; MiB/1,000: gateway RSS per 1,000 subscribers; CPU: gateway
-utime+stime per delivery during the burst. A quieter run at 1,000 gave steady p50/p99
-99/205 ms and 11,417 deliveries/s.)
+Other 10,000 runs gave steady p99 290 and 318 ms: the target (p99 under 250 ms for an event
+reaching all 10,000) is met at the edge, not with margin. Every delivery arrived (no
+errors, no closed connection). Where the time goes: the live path writes each event from
+the fan-out loop, one frame shared by every socket of a group (SEND_NOW,
+gateway/websocket_protocol.py), and a native profile puts 85% of that path in the `write`
+syscall itself (on loopback it also runs the receiver's TCP path), so ~10,000 writes are
+~200 ms of one core; before the first write, ~20 ms go to the Redis read and the
+enrichment (two subgraph round trips to the demo subgraphs on the embedded MongoDB-protocol
+server, then one policy pass per view). The burst is throughput-bound: 100 events x 10,000
+subscribers is 1M writes at ~40k/s.
 
-Every delivery arrived (no errors, no closed connection). The target (10,000 subscribers,
-p99 under 250 ms for an event reaching all of them) is not met: at ~40-55 µs of gateway
-CPU per delivery, one event to 10,000 subscribers costs ~0.5 s of one core, mostly the
-asyncio wake-up and the WebSocket write of each subscription's own task (Strawberry runs
-one task per subscription). Enrichment is shared (one execution per plan, one policy pass
-and one serialization per view) and is not the bottleneck.
+Before (one Strawberry task per subscription awaiting its own socket send, Python client):
+1,000: 163 / 323 ms steady, 10.1k deliveries/s, 40 µs/delivery; 10,000: 5,094 / 10,880 ms
+steady, 8.6k deliveries/s, 54 µs/delivery.
 """
 
 from __future__ import annotations
@@ -189,9 +192,11 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int, kernel_only: bool = False) -> float:
+    """utime+stime of `pid` (or stime alone: the kernel's share, e.g. socket writes)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[12]) if kernel_only else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def start_child(*args: str) -> asyncio.subprocess.Process:
@@ -255,6 +260,7 @@ async def measure(
         await asyncio.sleep(1)
     await ask(clients, "phase burst")
     cpu_before = cpu_seconds(gateway_pid)
+    kernel_before = cpu_seconds(gateway_pid, kernel_only=True)
     client_cpu_before = cpu_seconds(clients.pid)
     own_cpu_before = cpu_seconds(os.getpid())
     for _ in range(args.burst):
@@ -269,6 +275,7 @@ async def measure(
         if delivered >= expected:
             break
     cpu_burst = cpu_seconds(gateway_pid) - cpu_before
+    kernel_burst = cpu_seconds(gateway_pid, kernel_only=True) - kernel_before
     client_cpu_burst = cpu_seconds(clients.pid) - client_cpu_before
     own_cpu_burst = cpu_seconds(os.getpid()) - own_cpu_before
     report = orjson.loads((await ask(clients, "report")).split(" ", 1)[1])
@@ -284,6 +291,7 @@ async def measure(
         gateway_rss_mib=round(rss_after / 1024, 1),
         gateway_cpu_s_burst=round(cpu_burst, 2),
         gateway_cpu_us_per_delivery=round(cpu_burst / max(delivered, 1) * 1e6, 1),
+        gateway_kernel_share=round(kernel_burst / max(cpu_burst, 1e-9), 2),
         clients_cpu_s_burst=round(client_cpu_burst, 2),
         subgraphs_cpu_s_burst=round(own_cpu_burst, 2),
         expected_burst_deliveries=expected,
