@@ -51,6 +51,9 @@ class _Server(uvicorn.Server):
 
 
 SHUTDOWN_GRACE = 2.0  # seconds the apps' `before_shutdown` hooks get
+# Seconds connections and their tasks get to finish once the servers stop; then they are
+# cancelled (uvicorn would otherwise wait for ever on one that never ends).
+SHUTDOWN_TIMEOUT = 10
 
 # uvicorn's sans-I/O WebSocket protocol with a way to write a message without a coroutine:
 # the subscription fan-out writes live events straight from its loop with it.
@@ -58,15 +61,23 @@ WEBSOCKETS = GatewayWebSocketProtocol
 
 
 async def serve_all(listeners: list[Listener], stop: asyncio.Event | None = None) -> None:
-    """Serve every listener until SIGINT/SIGTERM (or `stop`), then shut all down cleanly.
+    """Serve every listener until SIGINT/SIGTERM (or `stop`), then shut all down cleanly
+    (within SHUTDOWN_TIMEOUT; a second signal skips the wait).
 
     Before the servers close their connections, each app's `state.before_shutdown` hooks
     run (e.g. the gateway ends live subscriptions with a SHUTTING_DOWN reason while the
     sockets can still carry it: uvicorn closes WebSockets before the app's lifespan ends)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set():  # asked twice: stop waiting for connections
+            for server in servers:
+                server.force_exit = True
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     servers = [
         _Server(
             uvicorn.Config(
@@ -76,6 +87,7 @@ async def serve_all(listeners: list[Listener], stop: asyncio.Event | None = None
                 log_level="warning",
                 lifespan="on",
                 ws=WEBSOCKETS,
+                timeout_graceful_shutdown=SHUTDOWN_TIMEOUT,
             )
         )
         for item in listeners
