@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
+SUBGRAPH_ERRORS = ("mask", "pass")
+"""The values of `GatewayConfig.subgraph_errors`."""
+
 
 class ConfigError(ValueError):
     """A configuration value is out of range; the message names the value and the range."""
@@ -55,6 +58,13 @@ class GatewayConfig:
     # Subgraph name -> URL, replacing the supergraph's `@join__graph(url:)` (the same
     # supergraph served against other hosts or ports).
     subgraph_urls: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # What a caller whose policy view is restricted (hides, masks or filters anything) gets
+    # of an error a subgraph wrote: "mask" replaces it with a generic message, a well-known
+    # code or SUBGRAPH_ERROR, and the subgraph's name (the original goes to the server log),
+    # since a subgraph's message may quote what the view hides; "pass" forwards the
+    # subgraph's message and extensions to everyone (the behaviour before masking existed).
+    # Callers whose view shows everything, and unrestricted gateways, always get them as is.
+    subgraph_errors: str = "mask"
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65_535:
@@ -63,6 +73,11 @@ class GatewayConfig:
             raise ConfigError(
                 f"subgraph_timeout must be a positive number of seconds, "
                 f"got {self.subgraph_timeout!r}"
+            )
+        if self.subgraph_errors not in SUBGRAPH_ERRORS:
+            raise ConfigError(
+                f"subgraph_errors must be one of {', '.join(map(repr, SUBGRAPH_ERRORS))}, "
+                f"got {self.subgraph_errors!r}"
             )
         if self.operation_cache_size < 1:
             raise ConfigError(

@@ -33,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -147,6 +148,16 @@ class PolicyView:
         if decision.is_hidden:
             return False
         return decision.condition is None or evaluate(decision.condition, record, {})
+
+    @cached_property
+    def shows_everything(self) -> bool:
+        """True when the view hides, masks and filters nothing: every type and field of the
+        schema plainly visible (the shipped admin rules give admins such a view). Anything
+        less is a restricted view, whose callers must not get text the gateway cannot vet
+        (subgraph error messages, `gateway.enforcement.subgraph_errors`)."""
+        return all(d.visible and d.condition is None for d in self.types.values()) and all(
+            d.access is Access.VISIBLE and d.condition is None for d in self.fields.values()
+        )
 
     def record_fields(self, type_name: str) -> frozenset[str]:
         """Record fields (dotted paths) the type's conditions read: fetch them for `type_name`."""

@@ -11,7 +11,8 @@ Modules: `operation` (the filter: hidden fields never reach a subgraph; conditio
 added under reserved aliases), `result` (record conditions, masks, FORBIDDEN errors, null
 bubbling, reserved aliases stripped, subgraph errors remapped or masked), `view_schema`
 (the caller's own schema for introspection and validation messages), `visibility` (where
-the gateway gets its policy set and the caller's view), `errors` (the FORBIDDEN error).
+the gateway gets its policy set and the caller's view), `errors` (the FORBIDDEN error),
+`subgraph_errors` (subgraph error text replaced for restricted views).
 """
 
 from gateway.enforcement.errors import FORBIDDEN, forbidden_error

@@ -13,7 +13,8 @@ operation produced (PLANNER.md §6: shape with the original), object by object:
   caller's own schema;
 - the executor's errors are moved to the paths the caller sees (list indices shift when
   records are dropped); an error below a dropped record, a hidden field or a reserved alias
-  is dropped, and a subgraph error with no path keeps its code but not its message.
+  is dropped, and a subgraph error with no path keeps its code but not its message;
+- for a restricted view, every subgraph error is masked (`subgraph_errors`).
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ from graphql import (
 
 from gateway.enforcement.errors import forbidden_error
 from gateway.enforcement.operation import EnforcedOperation, is_hidden
+from gateway.enforcement.subgraph_errors import mask_all, masked, masks_subgraph_errors
 from gateway.enforcement.view_schema import view_schema
-from gateway.executor.errors import ErrorCode, gateway_error
+from gateway.executor.errors import ErrorCode, SubgraphError, gateway_error
 from gateway.executor.introspection import answer_introspection
 from policies.conditions import evaluate
 from policies.view import Access, PolicyView
@@ -61,11 +63,18 @@ def finish_response(
     view: PolicyView,
     response: Mapping[str, Any],
     variables: Mapping[str, Any] | None,
+    *,
+    subgraph_errors: str = "mask",
 ) -> dict[str, Any]:
-    """The response the caller may see (`data`, `errors`, other entries kept)."""
+    """The response the caller may see (`data`, `errors`, other entries kept).
+    `subgraph_errors` is the gateway's setting (`GatewayConfig.subgraph_errors`)."""
+    masking = masks_subgraph_errors(view, subgraph_errors)
     if prepared.passthrough:
-        return dict(response)
-    walk = _ResultPass(prepared, view, variables or {})
+        same = dict(response)
+        if masking and response.get("errors"):
+            same["errors"] = mask_all(response["errors"], view)
+        return same
+    walk = _ResultPass(prepared, view, variables or {}, mask_subgraph_errors=masking)
     data = response.get("data")
     out: dict[str, Any] = {k: v for k, v in response.items() if k not in ("data", "errors")}
     if isinstance(data, Mapping):
@@ -110,9 +119,15 @@ def _unwrap(type_: GraphQLOutputType) -> Any:
 
 class _ResultPass:
     def __init__(
-        self, prepared: EnforcedOperation, view: PolicyView, variables: Mapping[str, Any]
+        self,
+        prepared: EnforcedOperation,
+        view: PolicyView,
+        variables: Mapping[str, Any],
+        *,
+        mask_subgraph_errors: bool = True,
     ) -> None:
         self.prepared = prepared
+        self.mask_subgraph_errors = mask_subgraph_errors
         self.view = view
         self.schema = prepared.api_schema
         self.variables = variables
@@ -351,19 +366,24 @@ class _ResultPass:
             moved = self._move(tuple(path))
             if moved is None:
                 continue
+            if self.mask_subgraph_errors and isinstance(error, SubgraphError):
+                out.append(masked(error, self.view, moved))
+                continue
             copy = dict(error)
             copy["path"] = list(moved)
             out.append(copy)
         return out
 
     def _without_path(self, error: Mapping[str, Any]) -> dict[str, Any]:
+        if self.mask_subgraph_errors and isinstance(error, SubgraphError):
+            return masked(error, self.view)
         code = (error.get("extensions") or {}).get("code")
         if code in _GATEWAY_CODES:
             return dict(error)
-        masked: dict[str, Any] = {"message": SUBGRAPH_ERROR_MESSAGE}
+        generic: dict[str, Any] = {"message": SUBGRAPH_ERROR_MESSAGE}
         if isinstance(code, str):
-            masked["extensions"] = {"code": code}
-        return masked
+            generic["extensions"] = {"code": code}
+        return generic
 
     def _move(self, path: Path) -> Path | None:
         prefix = self.prepared.prefix

@@ -48,9 +48,14 @@ _MEMO_SIZE = 10_000
 class Visibility:
     """The gateway's policies. `None` means none loaded: everything is denied."""
 
-    def __init__(self, policies: Policies, api_schema: GraphQLSchema) -> None:
+    def __init__(
+        self, policies: Policies, api_schema: GraphQLSchema, *, subgraph_errors: str = "mask"
+    ) -> None:
+        """`subgraph_errors` (`GatewayConfig.subgraph_errors`): what restricted views get of
+        subgraph errors, applied by `finish_response` wherever a view is enforced."""
         self.api_schema = api_schema
         self.enforced = not isinstance(policies, Unrestricted)
+        self.subgraph_errors = subgraph_errors
         self._memo: dict[Principal, PolicyView] = {}
         self._memo_set: PolicySet | None = None
         self._fixed: PolicySet | None = None

@@ -7,7 +7,8 @@
 `execute` never raises for subgraph trouble: a failing or slow subgraph gives partial data
 plus errors with a stable `extensions.code` (`ErrorCode`). Per-request headers for the
 subgraph calls (e.g. a signed principal) go in `execute(..., headers=...)`. Subgraph errors
-reach clients through `executor.passthrough`, the one hook to wrap for visibility filtering.
+reach clients through `executor.passthrough`, marked as the subgraph's (`SubgraphError`), so
+visibility enforcement can mask them per caller after the run.
 
 Modules, in the order a request uses them: `execute` (plan walk), `representations`
 (`_entities` inputs), `fetch` + `http` (subgraph calls), `rewrites` and `merge` (results into

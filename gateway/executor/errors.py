@@ -49,11 +49,26 @@ def gateway_error(
     return error
 
 
-def passthrough(error: Mapping[str, Any], service: str, path: Path | None) -> GraphQLErrorDict:
+class SubgraphError(dict[str, Any]):
+    """An error a subgraph wrote (not the gateway), serialized as the plain dict it is.
+
+    The type is the mark: a subgraph knows nothing of the caller's view, so its words may
+    quote what the view hides, and visibility enforcement replaces them for restricted
+    callers (`gateway.enforcement.subgraph_errors`). `service` names the subgraph."""
+
+    __slots__ = ("service",)
+
+    def __init__(self, service: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.service = service
+
+
+def passthrough(error: Mapping[str, Any], service: str, path: Path | None) -> SubgraphError:
     """A subgraph's error as the client sees it: message and extensions kept, `locations`
-    dropped, `path` replaced. The one place subgraph errors pass to clients, so visibility
-    filtering can wrap it. (`service` is for that wrapper; it is not added to the error.)"""
-    out: GraphQLErrorDict = {"message": str(error.get("message", "Subgraph error"))}
+    dropped, `path` replaced. The one place subgraph errors pass to clients; the result is
+    marked as the subgraph's (`SubgraphError`), so visibility enforcement can mask it.
+    (`service` is carried on the mark; it is not added to the error.)"""
+    out = SubgraphError(service, message=str(error.get("message", "Subgraph error")))
     if path:
         out["path"] = list(path)
     extensions = error.get("extensions")

@@ -65,8 +65,9 @@ _MAX_CACHED_PROJECTIONS = 10_000
 class Executor:
     """Runs query plans for one API schema and one set of subgraphs.
 
-    `passthrough` turns a subgraph error into the client's error; visibility filtering can
-    replace it with a wrapper.
+    `passthrough` turns a subgraph error into the client's error, marked as the subgraph's
+    (`errors.SubgraphError`): one run may serve several views (subscriptions share it), so
+    masking per caller happens after the run, in `gateway.enforcement`.
     """
 
     def __init__(

@@ -72,7 +72,7 @@ def build_generation(
         subgraph_urls={n: u for n, u in config.subgraph_urls.items() if n in known},
         signing_secret=signing_secret,
     )
-    visibility = Visibility(policies, api_schema)
+    visibility = Visibility(policies, api_schema, subgraph_errors=config.subgraph_errors)
     planner = QueryPlanner(supergraph)
     pipeline = OperationPipeline(
         api_schema,

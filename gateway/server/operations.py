@@ -242,7 +242,9 @@ class OperationPipeline:
             response = await self.executor.execute(
                 plan, prepared.document, operation_name, variables, principal=principal
             )
-        return finish_response(prepared, view, response, variables)
+        return finish_response(
+            prepared, view, response, variables, subgraph_errors=visibility.subgraph_errors
+        )
 
     def _plan(
         self, document: DocumentNode, operation_name: str | None, view_key: str

@@ -72,16 +72,22 @@ class EventVisibility:
         enforced = prepare_operation(document, operation_name, view, self.visibility.api_schema)
         return Prepared(enforced.document, enforced)
 
-    @staticmethod
     def finish(
+        self,
         prepared: Prepared,
         view: PolicyView | None,
         response: dict[str, Any],
         variables: dict[str, Any],
     ) -> dict[str, Any] | None:
         """The payload the view may see, or None when the record is not visible."""
-        if prepared.enforced is None or view is None:
+        if prepared.enforced is None or view is None or self.visibility is None:
             return response
         if not record_visible(prepared.enforced, view, response):
             return None
-        return finish_response(prepared.enforced, view, response, variables)
+        return finish_response(
+            prepared.enforced,
+            view,
+            response,
+            variables,
+            subgraph_errors=self.visibility.subgraph_errors,
+        )

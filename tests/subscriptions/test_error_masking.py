@@ -1,0 +1,128 @@
+"""Subscription events follow the same rule as queries for subgraph errors: a restricted
+subscriber gets the generic error, a subscriber whose view shows everything the original.
+
+The partners subgraph is replaced by a stub that fails every partner it is asked for with a
+message and extensions quoting a secret; the deals subgraph is the real, seeded one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from strawberry.types import ExecutionResult
+from subscription_harness import (
+    R01,
+    Subgraphs,
+    append,
+    deal_event,
+    reseller,
+    serve,
+    served_gateway,
+    stop,
+    wait_for,
+)
+
+from gateway.config import GatewayConfig
+from gateway.enforcement import UNRESTRICTED
+from gateway.enforcement.subgraph_errors import MASKED_FIELD_MESSAGE
+from gateway.gateway import Gateway
+from gateway.supergraph import Supergraph
+from policies.model import PolicySet
+from policies.principal import AuthMethod, Principal
+from policies.yaml_io import load_rules
+from resolvers.embedded_mongo import free_port
+from resolvers.memory_stream import MemoryEventStream
+
+QUERY = "subscription { dealChanged { id partner { id name } } }"
+SECRET = "SECRET-MARGIN-0.31"
+ADMIN = Principal(subject="root", roles=("admin",), auth_method=AuthMethod.JWT)
+DEMO_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "demo_policies.yaml"
+GUARD = 30  # seconds before a test that should never wait this long gives up (not a timing)
+
+
+async def failing_partners(request: Request) -> Response:
+    """Every `_entities` representation fails, with the secret in message and extensions."""
+    body = orjson.loads(await request.body())
+    representations = body.get("variables", {}).get("representations", [])
+    errors = [
+        {
+            "message": f"partner {rep.get('id')} is locked: {SECRET}",
+            "path": ["_entities", i, "name"],
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "detail": SECRET},
+        }
+        for i, rep in enumerate(representations)
+    ]
+    payload = {"data": {"_entities": [None] * len(representations)}, "errors": errors}
+    return Response(orjson.dumps(payload), media_type="application/json")
+
+
+async def first(results: AsyncGenerator[ExecutionResult, None]) -> ExecutionResult:
+    async with asyncio.timeout(GUARD):
+        return await anext(results)
+
+
+async def deal_of(subgraphs: Subgraphs, partner_id: str) -> str:
+    """A seeded deal of `partner_id` (read through an unrestricted gateway)."""
+    gateway = Gateway(Supergraph.from_sdl(subgraphs.supergraph_sdl), policies=UNRESTRICTED)
+    try:
+        response = await gateway.execute("{ deals(first: 100) { items { id partner { id } } } }")
+    finally:
+        await gateway.aclose()
+    items = response["data"]["deals"]["items"]
+    return str(next(d["id"] for d in items if d["partner"]["id"] == partner_id))
+
+
+def body(result: ExecutionResult) -> str:
+    errors = [error.formatted for error in result.errors or ()]
+    return orjson.dumps({"data": result.data, "errors": errors}).decode()
+
+
+async def test_a_restricted_subscriber_gets_masked_subgraph_errors_in_its_events(
+    subgraphs: Subgraphs,
+) -> None:
+    own_deal = await deal_of(subgraphs, R01)
+    port = free_port()
+    app = Starlette(routes=[Route("/graphql", failing_partners, methods=["POST"])])
+    stub = await serve(app, port)
+    policies = PolicySet(version=1, rules=tuple(load_rules(DEMO_POLICIES.read_text())))
+    config = GatewayConfig(subgraph_urls={"partners": f"http://127.0.0.1:{port}/graphql"})
+    events = MemoryEventStream(maxlen=100)
+    try:
+        async with served_gateway(subgraphs, events, policies=policies, config=config) as served:
+            service = served.gateway.subscriptions
+            assert service is not None
+            restricted = service.stream(QUERY, None, None, None, reseller(R01))
+            admin = service.stream(QUERY, None, None, None, ADMIN)
+            got_restricted = asyncio.ensure_future(first(restricted))
+            got_admin = asyncio.ensure_future(first(admin))
+            await wait_for(lambda: service.subscriber_count == 2, "both subscribed")
+            await append(events, deal_event(own_deal, R01))
+            restricted_event, admin_event = await got_restricted, await got_admin
+            await restricted.aclose()
+            await admin.aclose()
+    finally:
+        await stop(*stub)
+    partner_errors: list[dict[str, Any]] = [
+        e.formatted for e in restricted_event.errors or () if e.formatted.get("path")
+    ]
+    assert partner_errors == [
+        {
+            "message": MASKED_FIELD_MESSAGE,
+            "path": ["dealChanged", "partner", "name"],
+            "extensions": {"code": "SUBGRAPH_ERROR", "serviceName": "partners"},
+        }
+    ]
+    assert SECRET not in body(restricted_event)
+    assert "locked" not in body(restricted_event)
+    # The admin's view shows everything: the subgraph's own words.
+    admin_errors = [e.formatted for e in admin_event.errors or ()]
+    assert admin_errors[0]["message"] == f"partner {R01} is locked: {SECRET}"
+    assert admin_errors[0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "detail": SECRET}
