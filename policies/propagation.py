@@ -26,6 +26,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from policies.model import DENY_ALL, PolicySet
+from policies.pubsub import follow_channel
 from policies.store import PolicyStore
 
 log = logging.getLogger(__name__)
@@ -198,26 +199,17 @@ class PolicyWatcher:
 
     async def _follow(self) -> None:
         assert self.redis_url is not None
-        backoff = 0.2
-        while True:
-            client = aioredis.Redis.from_url(self.redis_url)
-            try:
-                async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    self._subscribed.set()
-                    backoff = 0.2
-                    await self.refresh()  # whatever was announced while not subscribed
-                    async for message in pubsub.listen():
-                        if message.get("type") != "message":
-                            continue
-                        version = _version_in(message.get("data"))
-                        if version is not None and version > self.current.version:
-                            await self.refresh()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("policy channel lost (%s); resubscribing in %.1fs", exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-            finally:
-                await client.aclose()
+
+        async def on_message(data: Any) -> None:
+            version = _version_in(data)
+            if version is not None and version > self.current.version:
+                await self.refresh()
+
+        await follow_channel(
+            self.redis_url,
+            self.channel,
+            on_message=on_message,
+            catch_up=self.refresh,
+            subscribed=self._subscribed,
+            what="policy",
+        )

@@ -19,7 +19,7 @@ operation produced (PLANNER.md §6: shape with the original), object by object:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graphql import (
@@ -31,6 +31,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
     SelectionSetNode,
@@ -92,23 +93,37 @@ def record_visible(
     prepared: EnforcedOperation, view: PolicyView, response: Mapping[str, Any]
 ) -> bool:
     """For a single-entity payload (a subscription event): False when any root object in
-    `response["data"]` is a record the caller may not see (its condition fails)."""
+    `response["data"]` is a record the caller may not see (its condition fails). A root
+    record that is null (deleted, or its enrichment failed) cannot be checked: it counts as
+    visible only where the view shows every record of its type (fail closed: that an event
+    happened to a record is itself something the caller may not see)."""
     data = response.get("data")
-    if not isinstance(data, Mapping):
-        return True
+    values = data if isinstance(data, Mapping) else {}
     walk = _ResultPass(prepared, view, {})
     root = prepared.api_schema.get_root_type(prepared.operation.operation)
     assert root is not None
     for key, nodes in walk.collect(root, [prepared.operation.selection_set]).items():
         name = nodes[0].name.value
-        value = data.get(key)
-        if name.startswith("__") or not isinstance(value, Mapping):
+        if name.startswith("__"):
             continue
-        field_type = root.fields[name].type
-        named = _unwrap(field_type)
-        if walk.concrete(named, value) is None:
+        named = _unwrap(root.fields[name].type)
+        value = values.get(key)
+        if isinstance(value, Mapping):
+            if walk.concrete(named, value) is None:
+                return False
+        elif not _every_record_visible(prepared.api_schema, view, named):
             return False
     return True
+
+
+def _every_record_visible(schema: GraphQLSchema, view: PolicyView, named: Any) -> bool:
+    if isinstance(named, GraphQLObjectType):
+        types: Sequence[GraphQLObjectType] = [named]
+    elif isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+        types = schema.get_possible_types(named)
+    else:
+        return True  # a scalar or enum: no records
+    return all(view.type(t.name).visible and view.type(t.name).condition is None for t in types)
 
 
 def _unwrap(type_: GraphQLOutputType) -> Any:

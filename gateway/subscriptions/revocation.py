@@ -22,7 +22,6 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as aioredis
 from starlette.requests import HTTPConnection
 
 from gateway.subscriptions.transport import context_value, subscription_principal
@@ -30,6 +29,7 @@ from policies.auth.api_keys import ApiKeyStore, key_id_of
 from policies.auth.request import API_KEY
 from policies.auth.revocations import CHANNEL, key_id_in
 from policies.principal import AuthMethod
+from policies.pubsub import follow_channel
 
 if TYPE_CHECKING:
     from gateway.subscriptions.service import SubscriptionService
@@ -133,28 +133,17 @@ class RevocationWatcher:
 
     async def _follow(self) -> None:
         assert self.redis_url is not None
-        backoff = 0.2
-        while True:
-            client = aioredis.Redis.from_url(self.redis_url)
-            try:
-                async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    self._subscribed.set()
-                    backoff = 0.2
-                    await self._check_logged()  # announced while not subscribed
-                    async for message in pubsub.listen():
-                        if message.get("type") != "message":
-                            continue
-                        key_id = key_id_in(message.get("data"))
-                        if key_id is not None:
-                            self.apply(key_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning(
-                    "API key revocation channel lost (%s); resubscribing in %.1fs", exc, backoff
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-            finally:
-                await client.aclose()
+
+        async def on_message(data: Any) -> None:
+            key_id = key_id_in(data)
+            if key_id is not None:
+                self.apply(key_id)
+
+        await follow_channel(
+            self.redis_url,
+            self.channel,
+            on_message=on_message,
+            catch_up=self._check_logged,  # announced while not subscribed
+            subscribed=self._subscribed,
+            what="API key revocation",
+        )

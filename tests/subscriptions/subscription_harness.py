@@ -38,7 +38,6 @@ SUPERGRAPH = ROOT / "gateway" / "demo" / "supergraph.graphql"
 SUBGRAPH_APPS = {"4001": create_partners, "4002": create_deals, "4003": create_inventory}
 
 # Seeded records (resolvers/seed.py).
-DEAL_OF_R01 = {"id": "D-000001"}
 R01 = "P-R01"
 
 
@@ -171,6 +170,17 @@ async def seeded_subgraphs(mongo_client: Any) -> AsyncIterator[Subgraphs]:
     finally:
         await subgraphs.stop()
         await mongo_client.drop_database(name)
+
+
+async def deal_of(subgraphs: Subgraphs, partner_id: str) -> str:
+    """A seeded deal of `partner_id` (read through an unrestricted gateway)."""
+    gateway = Gateway(Supergraph.from_sdl(subgraphs.supergraph_sdl), policies=UNRESTRICTED)
+    try:
+        response = await gateway.execute("{ deals(first: 100) { items { id partner { id } } } }")
+    finally:
+        await gateway.aclose()
+    items = response["data"]["deals"]["items"]
+    return str(next(d["id"] for d in items if d["partner"]["id"] == partner_id))
 
 
 def reseller(partner_id: str) -> Principal:

@@ -23,6 +23,7 @@ from subscription_harness import (
     Subgraphs,
     append,
     deal_event,
+    deal_of,
     reseller,
     serve,
     served_gateway,
@@ -31,11 +32,9 @@ from subscription_harness import (
 )
 
 from gateway.config import GatewayConfig
-from gateway.enforcement import UNRESTRICTED
 from gateway.enforcement.subgraph_errors import MASKED_FIELD_MESSAGE
-from gateway.gateway import Gateway
-from gateway.supergraph import Supergraph
-from policies.model import PolicySet
+from gateway.subscriptions.subscriber import EndCode
+from policies.model import PolicySet, rules_from_dicts
 from policies.principal import AuthMethod, Principal
 from policies.yaml_io import load_rules
 from resolvers.embedded_mongo import free_port
@@ -44,6 +43,19 @@ from resolvers.memory_stream import MemoryEventStream
 QUERY = "subscription { dealChanged { id partner { id name } } }"
 SECRET = "SECRET-MARGIN-0.31"
 ADMIN = Principal(subject="root", roles=("admin",), auth_method=AuthMethod.JWT)
+AUDITOR = Principal(subject="audit", roles=("auditor",), auth_method=AuthMethod.JWT)
+AUDITOR_RULES = [
+    {"id": f"auditor-{target}", "principals": {"roles": ["auditor"]}, "target": target}
+    | {"effect": "allow"}
+    for target in ("Subscription", "Deal", "Partner")
+] + [
+    {
+        "id": "auditor-no-margin",
+        "principals": {"roles": ["auditor"]},
+        "target": "Deal.vendorMargin",
+        "effect": "deny",
+    }
+]
 DEMO_POLICIES = Path(__file__).resolve().parents[2] / "policies" / "demo_policies.yaml"
 GUARD = 30  # seconds before a test that should never wait this long gives up (not a timing)
 
@@ -69,17 +81,6 @@ async def first(results: AsyncGenerator[ExecutionResult, None]) -> ExecutionResu
         return await anext(results)
 
 
-async def deal_of(subgraphs: Subgraphs, partner_id: str) -> str:
-    """A seeded deal of `partner_id` (read through an unrestricted gateway)."""
-    gateway = Gateway(Supergraph.from_sdl(subgraphs.supergraph_sdl), policies=UNRESTRICTED)
-    try:
-        response = await gateway.execute("{ deals(first: 100) { items { id partner { id } } } }")
-    finally:
-        await gateway.aclose()
-    items = response["data"]["deals"]["items"]
-    return str(next(d["id"] for d in items if d["partner"]["id"] == partner_id))
-
-
 def body(result: ExecutionResult) -> str:
     errors = [error.formatted for error in result.errors or ()]
     return orjson.dumps({"data": result.data, "errors": errors}).decode()
@@ -92,14 +93,15 @@ async def test_a_restricted_subscriber_gets_masked_subgraph_errors_in_its_events
     port = free_port()
     app = Starlette(routes=[Route("/graphql", failing_partners, methods=["POST"])])
     stub = await serve(app, port)
-    policies = PolicySet(version=1, rules=tuple(load_rules(DEMO_POLICIES.read_text())))
+    demo = load_rules(DEMO_POLICIES.read_text())
+    policies = PolicySet(version=1, rules=(*demo, *rules_from_dicts(AUDITOR_RULES)))
     config = GatewayConfig(subgraph_urls={"partners": f"http://127.0.0.1:{port}/graphql"})
     events = MemoryEventStream(maxlen=100)
     try:
         async with served_gateway(subgraphs, events, policies=policies, config=config) as served:
             service = served.gateway.subscriptions
             assert service is not None
-            restricted = service.stream(QUERY, None, None, None, reseller(R01))
+            restricted = service.stream(QUERY, None, None, None, AUDITOR)
             admin = service.stream(QUERY, None, None, None, ADMIN)
             got_restricted = asyncio.ensure_future(first(restricted))
             got_admin = asyncio.ensure_future(first(admin))
@@ -126,3 +128,41 @@ async def test_a_restricted_subscriber_gets_masked_subgraph_errors_in_its_events
     admin_errors = [e.formatted for e in admin_event.errors or ()]
     assert admin_errors[0]["message"] == f"partner {R01} is locked: {SECRET}"
     assert admin_errors[0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "detail": SECRET}
+
+
+async def test_an_event_whose_record_cannot_be_read_skips_views_with_a_record_condition(
+    subgraphs: Subgraphs,
+) -> None:
+    """The reseller may see only its own deals; the event is about its own deal, but the
+    enrichment failed, so nothing shows it is: the reseller gets nothing (fail closed), not
+    even that an event happened. The admin, who sees every deal, gets it."""
+    own_deal = await deal_of(subgraphs, R01)
+    port = free_port()
+    app = Starlette(routes=[Route("/graphql", failing_partners, methods=["POST"])])
+    stub = await serve(app, port)
+    policies = PolicySet(version=1, rules=tuple(load_rules(DEMO_POLICIES.read_text())))
+    config = GatewayConfig(subgraph_urls={"partners": f"http://127.0.0.1:{port}/graphql"})
+    events = MemoryEventStream(maxlen=100)
+    try:
+        async with served_gateway(subgraphs, events, policies=policies, config=config) as served:
+            service = served.gateway.subscriptions
+            assert service is not None
+            conditioned = service.stream(QUERY, None, None, None, reseller(R01))
+            admin = service.stream(QUERY, None, None, None, ADMIN)
+            got_conditioned = asyncio.ensure_future(first(conditioned))
+            got_admin = asyncio.ensure_future(first(admin))
+            await wait_for(lambda: service.subscriber_count == 2, "both subscribed")
+            await append(events, deal_event(own_deal, R01))
+            admin_event = await got_admin  # the event was fanned out to both
+            for fanout in service.fanouts.values():
+                fanout.end_all(EndCode.SHUTTING_DOWN, "test over")
+            conditioned_first = await got_conditioned
+            await conditioned.aclose()
+            await admin.aclose()
+    finally:
+        await stop(*stub)
+    assert admin_event.data == {"dealChanged": None}
+    assert conditioned_first.data is None
+    assert [e.formatted["extensions"]["code"] for e in conditioned_first.errors or ()] == [
+        "SHUTTING_DOWN"
+    ]

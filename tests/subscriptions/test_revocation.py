@@ -23,6 +23,7 @@ from subscription_harness import (
     Subgraphs,
     append,
     deal_event,
+    deal_of,
     policies,
     serve,
     wait_for,
@@ -63,7 +64,9 @@ async def gateway_with_keys(
     `check_interval`."""
     authenticator = Authenticator(JwtVerifier(keys=[hmac_key(SECRET)]), ApiKeyStore(db))
     access = Access(
-        AuthSettings(jwt_secret=SECRET, subgraph_secret=SECRET),
+        # The bundled subgraphs' secret, so that events are enriched (a failed enrichment
+        # is not delivered to a view with a record condition).
+        AuthSettings(jwt_secret=SECRET, subgraph_secret=AuthSettings.from_env().subgraph_secret),
         authenticator,
         policies(notes_visible=True, version=1),
         redis_url=redis_url,
@@ -146,13 +149,14 @@ async def test_a_revoked_key_ends_its_subscriptions_on_every_gateway_and_no_othe
     ):
         on_a_id, on_b_id, other_id = [await c.subscribe(DEALS) for c in (on_a, on_b, other)]
         await wait_for(lambda: subscribers(a) == 2 and subscribers(b) == 2, "subscribed")
-        before = await append(events, deal_event())
+        own_deal = await deal_of(subgraphs, "P-R01")
+        before = await append(events, deal_event(own_deal))
         async with asyncio.timeout(GUARD):
             firsts = [await c.receive() for c in (on_a, on_b, other)]
             await admin.revoke(revoked.record.key_id)
             ends = [(await c.receive(), await c.receive()) for c in (on_a, on_b)]
             sse_seen = await sse
-            after = await append(events, deal_event())
+            after = await append(events, deal_event(own_deal))
             kept_event = await other.receive()
         await wait_for(lambda: subscribers(a) == 1 and subscribers(b) == 0, "ended")
     assert [m["payload"]["extensions"] for m in firsts] == [{"eventId": before}] * 3
