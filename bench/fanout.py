@@ -52,7 +52,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -61,8 +60,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from paths import NODE_DIR, ROOT, ensure_npm_packages
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SECRET = b"fanout-bench-secret-of-at-least-32-bytes"
@@ -133,26 +132,15 @@ async def serve_gateway(supergraph: str, port: int, prefix: str) -> None:
 
 # --- client process -------------------------------------------------------------------------
 
-NODE_DIR = ROOT / "bench" / "node"
 NODE_CLIENTS = NODE_DIR / "fanout_clients.mjs"
 
 
 def ensure_node_clients() -> str:
-    """The `node` executable, after `npm install` in bench/node if `ws` is not there yet."""
+    """The `node` executable, after `npm install` in bench/node when it is not current."""
     node = shutil.which("node")
     if node is None or shutil.which("npm") is None:
         raise SystemExit("bench/fanout.py needs Node.js and npm on PATH for its client process")
-    if not (NODE_DIR / "node_modules" / "ws" / "package.json").exists():
-        print("npm install in bench/node ...", flush=True)
-        out = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund"],
-            cwd=NODE_DIR,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode != 0:
-            raise SystemExit(f"npm install in bench/node failed:\n{out.stdout}{out.stderr}")
+    ensure_npm_packages()
     return node
 
 

@@ -32,29 +32,12 @@ from typing import Any
 from answers import check_answer, reference_response, wait_until_serving
 from cpu_time import tree_cpu_seconds, tree_rss_bytes
 from gateways import GATEWAYS, GatewaySpec, start, stop, wait_for_line
-from paths import BENCH, NODE_DIR, VENV_BIN
+from paths import BENCH, NODE_DIR, VENV_BIN, ensure_npm_packages
 from pyspy_top import markdown as profile_markdown
 from pyspy_top import read_profile
 from report import GatewayOutcome, LoadResult, report
 
 SUBGRAPHS = ("accounts", "inventory", "products", "reviews")
-
-
-def ensure_npm_packages() -> None:
-    """`npm install` in bench/node unless its node_modules is current with package.json."""
-    marker = NODE_DIR / "node_modules" / ".package-lock.json"
-    if marker.exists() and marker.stat().st_mtime >= (NODE_DIR / "package.json").stat().st_mtime:
-        return
-    print("npm install in bench/node ...", flush=True)
-    out = subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund"],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"npm install in bench/node failed:\n{out.stdout}{out.stderr}")
 
 
 def ensure_py_spy() -> str:
