@@ -8,7 +8,8 @@ message and extensions quoting a secret; the deals subgraph is the real, seeded 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from subscription_harness import (
 
 from gateway.config import GatewayConfig
 from gateway.enforcement.subgraph_errors import MASKED_FIELD_MESSAGE
+from gateway.subscriptions.service import SubscriptionService
 from gateway.subscriptions.subscriber import EndCode
 from policies.model import PolicySet, rules_from_dicts
 from policies.principal import AuthMethod, Principal
@@ -86,32 +88,41 @@ def body(result: ExecutionResult) -> str:
     return orjson.dumps({"data": result.data, "errors": errors}).decode()
 
 
-async def test_a_restricted_subscriber_gets_masked_subgraph_errors_in_its_events(
-    subgraphs: Subgraphs,
-) -> None:
-    own_deal = await deal_of(subgraphs, R01)
+@contextlib.asynccontextmanager
+async def failing_partners_gateway(
+    subgraphs: Subgraphs, events: MemoryEventStream
+) -> AsyncIterator[SubscriptionService]:
+    """A gateway on the demo policies (plus the auditor's) whose partners subgraph is the
+    failing stub; yields its subscription service."""
     port = free_port()
     app = Starlette(routes=[Route("/graphql", failing_partners, methods=["POST"])])
     stub = await serve(app, port)
     demo = load_rules(DEMO_POLICIES.read_text())
     policies = PolicySet(version=1, rules=(*demo, *rules_from_dicts(AUDITOR_RULES)))
     config = GatewayConfig(subgraph_urls={"partners": f"http://127.0.0.1:{port}/graphql"})
-    events = MemoryEventStream(maxlen=100)
     try:
         async with served_gateway(subgraphs, events, policies=policies, config=config) as served:
-            service = served.gateway.subscriptions
-            assert service is not None
-            restricted = service.stream(QUERY, None, None, None, AUDITOR)
-            admin = service.stream(QUERY, None, None, None, ADMIN)
-            got_restricted = asyncio.ensure_future(first(restricted))
-            got_admin = asyncio.ensure_future(first(admin))
-            await wait_for(lambda: service.subscriber_count == 2, "both subscribed")
-            await append(events, deal_event(own_deal, R01))
-            restricted_event, admin_event = await got_restricted, await got_admin
-            await restricted.aclose()
-            await admin.aclose()
+            assert served.gateway.subscriptions is not None
+            yield served.gateway.subscriptions
     finally:
         await stop(*stub)
+
+
+async def test_a_restricted_subscriber_gets_masked_subgraph_errors_in_its_events(
+    subgraphs: Subgraphs,
+) -> None:
+    own_deal = await deal_of(subgraphs, R01)
+    events = MemoryEventStream(maxlen=100)
+    async with failing_partners_gateway(subgraphs, events) as service:
+        restricted = service.stream(QUERY, None, None, None, AUDITOR)
+        admin = service.stream(QUERY, None, None, None, ADMIN)
+        got_restricted = asyncio.ensure_future(first(restricted))
+        got_admin = asyncio.ensure_future(first(admin))
+        await wait_for(lambda: service.subscriber_count == 2, "both subscribed")
+        await append(events, deal_event(own_deal, R01))
+        restricted_event, admin_event = await got_restricted, await got_admin
+        await restricted.aclose()
+        await admin.aclose()
     partner_errors: list[dict[str, Any]] = [
         e.formatted for e in restricted_event.errors or () if e.formatted.get("path")
     ]
@@ -137,30 +148,20 @@ async def test_an_event_whose_record_cannot_be_read_skips_views_with_a_record_co
     enrichment failed, so nothing shows it is: the reseller gets nothing (fail closed), not
     even that an event happened. The admin, who sees every deal, gets it."""
     own_deal = await deal_of(subgraphs, R01)
-    port = free_port()
-    app = Starlette(routes=[Route("/graphql", failing_partners, methods=["POST"])])
-    stub = await serve(app, port)
-    policies = PolicySet(version=1, rules=tuple(load_rules(DEMO_POLICIES.read_text())))
-    config = GatewayConfig(subgraph_urls={"partners": f"http://127.0.0.1:{port}/graphql"})
     events = MemoryEventStream(maxlen=100)
-    try:
-        async with served_gateway(subgraphs, events, policies=policies, config=config) as served:
-            service = served.gateway.subscriptions
-            assert service is not None
-            conditioned = service.stream(QUERY, None, None, None, reseller(R01))
-            admin = service.stream(QUERY, None, None, None, ADMIN)
-            got_conditioned = asyncio.ensure_future(first(conditioned))
-            got_admin = asyncio.ensure_future(first(admin))
-            await wait_for(lambda: service.subscriber_count == 2, "both subscribed")
-            await append(events, deal_event(own_deal, R01))
-            admin_event = await got_admin  # the event was fanned out to both
-            for fanout in service.fanouts.values():
-                fanout.end_all(EndCode.SHUTTING_DOWN, "test over")
-            conditioned_first = await got_conditioned
-            await conditioned.aclose()
-            await admin.aclose()
-    finally:
-        await stop(*stub)
+    async with failing_partners_gateway(subgraphs, events) as service:
+        conditioned = service.stream(QUERY, None, None, None, reseller(R01))
+        admin = service.stream(QUERY, None, None, None, ADMIN)
+        got_conditioned = asyncio.ensure_future(first(conditioned))
+        got_admin = asyncio.ensure_future(first(admin))
+        await wait_for(lambda: service.subscriber_count == 2, "both subscribed")
+        await append(events, deal_event(own_deal, R01))
+        admin_event = await got_admin  # the event was fanned out to both
+        for fanout in service.fanouts.values():
+            fanout.end_all(EndCode.SHUTTING_DOWN, "test over")
+        conditioned_first = await got_conditioned
+        await conditioned.aclose()
+        await admin.aclose()
     assert admin_event.data == {"dealChanged": None}
     assert conditioned_first.data is None
     assert [e.formatted["extensions"]["code"] for e in conditioned_first.errors or ()] == [
