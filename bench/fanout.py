@@ -30,16 +30,20 @@ events; one gateway process, uvloop; each size measured alone in a fresh gateway
 | 5,000  | 79 / 162  | 7,052 / 10,952  | 45,314 | 31.2 | 20.0 (45% kernel) |
 | 10,000 | 132 / 248 | 12,500 / 24,307 | 40,806 | 40.5 | 23.2 (48% kernel) |
 
-Other 10,000 runs gave steady p99 290 and 318 ms: the target (p99 under 250 ms for an event
-reaching all 10,000) is met at the edge, not with margin. Every delivery arrived (no
-errors, no closed connection). Where the time goes: the live path writes each event from
+Four 10,000 runs of this code gave steady p50/p99 of 132/248, 152/290, 121/257 and 118/282
+ms: the target (p99 under 250 ms for an event reaching all 10,000) is met at the edge, not
+with margin (median p99 ~270 ms). Every delivery arrived (no errors, no closed
+connection). Where the time goes: the live path writes each event from
 the fan-out loop, one frame shared by every socket of a group (SEND_NOW,
 gateway/websocket_protocol.py), and a native profile puts 85% of that path in the `write`
 syscall itself (on loopback it also runs the receiver's TCP path), so ~10,000 writes are
 ~200 ms of one core; before the first write, ~20 ms go to the Redis read and the
 enrichment (two subgraph round trips to the demo subgraphs on the embedded MongoDB-protocol
 server, then one policy pass per view). The burst is throughput-bound: 100 events x 10,000
-subscribers is 1M writes at ~40k/s.
+subscribers is 1M writes at ~40k/s. Python's cyclic GC is the next cost: while 10,000
+clients connect, full collections of the growing heap pause the loop for up to ~1.4 s, and
+an experiment that ran `gc.collect(); gc.freeze()` every 5 s raised the burst to ~55k
+deliveries/s (17 µs/delivery) but left the steady p99 unchanged (265-300 ms).
 
 Before (one Strawberry task per subscription awaiting its own socket send, Python client):
 1,000: 163 / 323 ms steady, 10.1k deliveries/s, 40 µs/delivery; 10,000: 5,094 / 10,880 ms
