@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gateway.compose_command import add_compose_arguments, compose_main
+from gateway.keys_command import add_keys_arguments, keys_main
 from gateway.policies_command import add_policies_arguments, policies_main
 from gateway.servers import run
 from gateway.settings import Settings
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_policies_arguments(
         commands.add_parser("policies", help="export, import or validate visibility policies")
     )
+    add_keys_arguments(
+        commands.add_parser("keys", help="create, list or revoke partner apps' API keys")
+    )
     return parser
 
 
@@ -106,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return token_main(args)
     elif args.command == "policies":
         return policies_main(args)
+    elif args.command == "keys":
+        return keys_main(args)
     return 0
 
 
