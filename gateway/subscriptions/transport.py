@@ -206,9 +206,8 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         view's schema now (a live reload may have swapped it since the socket opened)."""
         extensions = self._extensions.pop(operation.id, None)
         socket = getattr(self.websocket, "ws", None)
-        send_now = (
-            socket.scope["extensions"].get(SEND_NOW) if isinstance(socket, WebSocket) else None
-        )
+        server = (socket.scope.get("extensions") or {}) if isinstance(socket, WebSocket) else {}
+        send_now = server.get(SEND_NOW)
         sink = None if send_now is None else WebSocketSink(self, operation, send_now)
         schema = self.view.schema
         assert isinstance(schema, GatewaySchema)  # the gateway's views serve no other
@@ -252,7 +251,7 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             if isinstance(text, str):
                 if operation.completed:
                     return
-                await self._send_text(_next_message(operation.id, text))
+                await self._send_text(_next_prefix(operation.id) + text + "}")
             elif isinstance(result, ExecutionResult):
                 await operation.send_next(result)
             else:
@@ -276,13 +275,9 @@ class GatewayTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         await super().handle_task_exception(error)
 
 
-def _next_message(operation_id: str, payload_json: str) -> str:
-    return (
-        '{"id":'
-        + orjson.dumps(operation_id).decode()
-        + ',"type":"next","payload":'
-        + (payload_json + "}")
-    )
+def _next_prefix(operation_id: str) -> str:
+    """A graphql-transport-ws `next` message up to its payload (then the payload and "}")."""
+    return '{"id":' + orjson.dumps(operation_id).decode() + ',"type":"next","payload":'
 
 
 class WebSocketSink:
@@ -298,7 +293,7 @@ class WebSocketSink:
         self.handler = handler
         self.operation = operation
         self.send_now = send_now
-        self.prefix = _next_message(operation.id, "")[:-1].encode()
+        self.prefix = _next_prefix(operation.id).encode()
 
     def send(self, delivery: Delivery) -> bool:
         operation = self.operation
