@@ -21,12 +21,13 @@ def free_socket() -> socket.socket:
 
 @asynccontextmanager
 async def serving(
-    app: Any, path: str = "", *, lifespan: Literal["on", "off"] = "off"
+    app: Any, path: str = "", *, lifespan: Literal["on", "off"] = "off", **config: Any
 ) -> AsyncIterator[str]:
-    """Serve `app` until the block ends; yields its base URL plus `path`."""
+    """Serve `app` until the block ends; yields its base URL plus `path`. `config`: more
+    `uvicorn.Config` settings."""
     sock = free_socket()
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan, **config))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:

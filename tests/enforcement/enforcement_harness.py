@@ -10,15 +10,12 @@ Every scalar value in the data is distinct, so a test can tell where a value cam
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-import uvicorn
 from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, build_schema, graphql
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -32,6 +29,8 @@ from gateway.gateway import Gateway
 from policies.model import PolicySet, rules_from_dicts
 from policies.principal import AuthMethod, Principal
 from policies.signing import SignatureError, verify
+from tests.asgi_server import free_socket as free_socket  # re-exported
+from tests.asgi_server import serving
 
 LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])\n'
 
@@ -183,33 +182,13 @@ def partners_subgraph(secret: bytes | None = None) -> ServedSubgraph:
     return ServedSubgraph("partners", schema, root, secret)
 
 
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @asynccontextmanager
 async def serve_subgraphs(*subgraphs: ServedSubgraph) -> AsyncIterator[None]:
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
-    try:
+    async with AsyncExitStack() as stack:
         for subgraph in subgraphs:
-            sock = free_socket()
             app = Starlette(routes=[Route("/graphql", subgraph.handle, methods=["POST"])])
-            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-            task = asyncio.create_task(server.serve(sockets=[sock]))
-            servers.append((server, task))
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
-            subgraph.url = f"http://127.0.0.1:{sock.getsockname()[1]}/graphql"
+            subgraph.url = await stack.enter_async_context(serving(app, "/graphql"))
         yield
-    finally:
-        for server, _ in servers:
-            server.should_exit = True
-        await asyncio.gather(*(task for _, task in servers), return_exceptions=True)
 
 
 def supergraph_sdl(

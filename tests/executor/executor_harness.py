@@ -8,15 +8,12 @@ misbehave (answer HTTP 500, answer non-JSON, stall, or answer with a given paylo
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-import uvicorn
 from graphql import GraphQLSchema, build_schema, graphql
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,6 +21,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.executor import Executor
+from tests.asgi_server import free_socket as free_socket  # re-exported
+from tests.asgi_server import serving
 
 ENTITIES_SDL = """
 scalar _Any
@@ -117,37 +116,15 @@ class Subgraph:
         return out
 
 
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @asynccontextmanager
 async def serve(*subgraphs: Subgraph) -> AsyncIterator[None]:
     """Serve every subgraph on its own free port (setting `.url`) until the block ends."""
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
-    try:
+    async with AsyncExitStack() as stack:
         for subgraph in subgraphs:
-            sock = free_socket()
-            port = sock.getsockname()[1]
             app = Starlette(routes=[Route("/graphql", subgraph.handle, methods=["POST"])])
-            server = uvicorn.Server(
-                uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=5)
-            )
-            task = asyncio.create_task(server.serve(sockets=[sock]))
-            servers.append((server, task))
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
-            subgraph.url = f"http://127.0.0.1:{port}/graphql"
+            url = serving(app, "/graphql", timeout_keep_alive=5)
+            subgraph.url = await stack.enter_async_context(url)
         yield
-    finally:
-        for server, _ in servers:
-            server.should_exit = True
-        await asyncio.gather(*(task for _, task in servers), return_exceptions=True)
 
 
 @asynccontextmanager

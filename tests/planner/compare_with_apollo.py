@@ -24,6 +24,7 @@ from planner_support import (  # noqa: E402
     planner,
     random_selection,
     supergraph,
+    supergraph_path,
 )
 
 
@@ -42,7 +43,7 @@ def main() -> int:
             query = f"query($c: Boolean!) {{ {body} }}" if "$c" in body else f"{{ {body} }}"
             if not validate(schema, parse(query)):
                 cases.append((name, query))
-    batch = json.dumps([[str(HERE / "supergraphs" / f"{n}.graphql"), q] for n, q in cases])
+    batch = json.dumps([[str(supergraph_path(n)), q] for n, q in cases])
     result = subprocess.run(
         ["node", str(HERE / "apollo_plans.mjs"), "--batch"],
         input=batch,

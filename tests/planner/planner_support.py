@@ -43,9 +43,17 @@ HERE = Path(__file__).parent
 UPDATE = os.environ.get("PLANNER_UPDATE_SNAPSHOTS") == "1"
 
 
+# Supergraphs kept elsewhere in the repository, read from there rather than copied.
+ELSEWHERE = {"bench": HERE.parents[1] / "bench" / "supergraph.graphql"}
+
+
+def supergraph_path(name: str) -> Path:
+    return ELSEWHERE.get(name, HERE / "supergraphs" / f"{name}.graphql")
+
+
 @cache
 def supergraph(name: str) -> Supergraph:
-    return Supergraph.from_sdl((HERE / "supergraphs" / f"{name}.graphql").read_text())
+    return Supergraph.from_sdl(supergraph_path(name).read_text())
 
 
 def planner(name: str) -> QueryPlanner:
