@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from resolvers.embedded_mongo import free_port
+from tests.asgi_server import serving
 
 SLOW_GATE = asyncio.Event()
 
@@ -95,30 +94,11 @@ def sdl_of(schema: strawberry.federation.Schema) -> str:
     return str(result.data["_service"]["sdl"])
 
 
-class _QuietServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @contextlib.asynccontextmanager
 async def served(app: Any) -> AsyncIterator[str]:
-    """Serve an ASGI app on a free port; yields its `/graphql` URL."""
-    port = free_port()
-    server = _QuietServer(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError(f"the server on port {port} did not start")
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        await asyncio.gather(task, return_exceptions=True)
+    """Serve an ASGI app (with its lifespan) on a free port; yields its `/graphql` URL."""
+    async with serving(app, "/graphql", lifespan="on") as url:
+        yield url
 
 
 def graphql_app(schema: strawberry.federation.Schema) -> Starlette:
